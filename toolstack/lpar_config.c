@@ -1006,3 +1006,55 @@ char *lpar_config_json(struct lpar_config *cfg)
 	 * private gc and for logging; they work without a hypervisor. */
 	return libxl_domain_config_to_json(NULL, &cfg->dc);
 }
+
+static int with_xlu(const char *what, char *err, size_t errlen,
+		    int (*fn)(struct pctx *p, const char *spec, void *dev),
+		    const char *spec, void *dev)
+{
+	struct pctx p = { .src = what, .err = err, .errlen = errlen };
+	int rc;
+
+	p.rep = open_memstream(&p.repbuf, &p.replen);
+	if (!p.rep) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	p.xlu = xlu_cfg_init(p.rep, what);
+	if (!p.xlu) {
+		rc = failf(&p, NULL, "out of memory");
+	} else {
+		rc = fn(&p, spec, dev);
+		xlu_cfg_destroy(p.xlu);
+	}
+	fclose(p.rep);
+	free(p.repbuf);
+	return rc;
+}
+
+static int vif_cb(struct pctx *p, const char *spec, void *dev)
+{
+	return parse_vif(p, spec, dev);
+}
+
+static int disk_cb(struct pctx *p, const char *spec, void *dev)
+{
+	if (xlu_disk_parse(p->xlu, 1, &spec, dev)) {
+		const char *said = xlu_said(p);
+
+		return failf(p, NULL, "\"%s\" is not a valid disk spec%s%s",
+			     spec, *said ? ": " : "", said);
+	}
+	return 0;
+}
+
+int lpar_parse_vif_spec(const char *spec, libxl_device_nic *nic, char *err,
+			size_t errlen)
+{
+	return with_xlu("network-attach", err, errlen, vif_cb, spec, nic);
+}
+
+int lpar_parse_disk_spec(const char *spec, libxl_device_disk *disk,
+			 char *err, size_t errlen)
+{
+	return with_xlu("block-attach", err, errlen, disk_cb, spec, disk);
+}

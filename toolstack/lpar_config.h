@@ -82,6 +82,16 @@ int lpar_share_weight(unsigned share);
  * what is wrong. */
 const char *lpar_name_problem(const char *name);
 
+/* One vif= item ("bridge=br0,mac=...") into nic (initialised by the
+ * caller); for network-attach. 0, or -1 with a sentence in err. */
+int lpar_parse_vif_spec(const char *spec, libxl_device_nic *nic, char *err,
+			size_t errlen);
+
+/* One disk= item into disk (initialised by the caller); for
+ * block-attach. */
+int lpar_parse_disk_spec(const char *spec, libxl_device_disk *disk,
+			 char *err, size_t errlen);
+
 /* Action names as xl.cfg spells them; NULL for unknown. */
 const char *lpar_action_name(libxl_action_on_shutdown a);
 
