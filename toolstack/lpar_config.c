@@ -804,6 +804,9 @@ static int parse_all(struct pctx *p, struct lpar_config *cfg)
 
 	libxl_domain_build_info_init_type(b, c->type);
 
+	/* xl's default (claim_mode = 1 in an empty xl.conf) */
+	libxl_defbool_set(&b->claim_mode, true);
+
 	r = get_u64(p, "cpu_weight", 1, 65535, &v);
 	if (r < 0)
 		return -1;

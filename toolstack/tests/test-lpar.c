@@ -65,6 +65,7 @@ static void test_minimal_pv(void)
 	CU_ASSERT_EQUAL(cfg.dc.on_crash, LIBXL_ACTION_ON_SHUTDOWN_DESTROY);
 	CU_ASSERT_EQUAL(cfg.dc.on_soft_reset, LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET);
 	CU_ASSERT_TRUE(libxl_defbool_val(cfg.dc.c_info.run_hotplug_scripts));
+	CU_ASSERT_TRUE(libxl_defbool_val(cfg.dc.b_info.claim_mode));
 	CU_ASSERT_PTR_NULL(cfg.dc.c_info.pool_name);
 	CU_ASSERT_FALSE(cfg.uuid_given);
 	CU_ASSERT_EQUAL(cfg.vcpus, 0 + 1);
