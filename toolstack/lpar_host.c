@@ -48,6 +48,43 @@ static int pool_id(const char *name, uint32_t *id)
 	return libxl_name_to_cpupoolid(lpar_ctx, name, id);
 }
 
+/*
+ * Waits until domid has left the hypervisor's domain list and its pool
+ * holds no domain. Xen 4.17 panicked in the lab (credit2 runq_insert,
+ * from a vCPU timer) when a cpupool was destroyed and its CPU moved back
+ * to Pool-0 right after libxl_domain_destroy returned, while the dying
+ * domain was still being torn down; so pools are only dismantled once the
+ * domain is completely gone, plus a short grace period.
+ */
+static void settle_domain_gone(uint32_t domid, const char *pool)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	uint32_t pid;
+
+	for (int i = 0; i < 200; i++) {
+		libxl_dominfo info;
+		libxl_cpupoolinfo pi;
+		bool gone, empty = true;
+
+		libxl_dominfo_init(&info);
+		gone = domid == NO_DOMID ||
+		       libxl_domain_info(lpar_ctx, &info, domid) ==
+		       ERROR_DOMAIN_NOTFOUND;
+		libxl_dominfo_dispose(&info);
+		if (pool && pool_id(pool, &pid) == 0) {
+			libxl_cpupoolinfo_init(&pi);
+			if (libxl_cpupool_info(lpar_ctx, &pi, pid) == 0)
+				empty = pi.n_dom == 0;
+			libxl_cpupoolinfo_dispose(&pi);
+		}
+		if (gone && empty)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	ts.tv_nsec = 200 * 1000 * 1000;
+	nanosleep(&ts, NULL);
+}
+
 /* Gives the CPUs of a dedicated pool back to Pool-0 and destroys it. */
 static int release_pool(const char *pool, const struct xlp_cpuset *cpus)
 {
@@ -83,8 +120,10 @@ void lpar_cleanup_locked(const char *name, uint32_t domid)
 		return;
 	if (domid != NO_DOMID && run.domid != domid)
 		return;
-	if (run.mode == LPAR_CPU_DEDICATED)
+	if (run.mode == LPAR_CPU_DEDICATED) {
+		settle_domain_gone(run.domid, run.pool);
 		release_pool(run.pool, &run.cpus);
+	}
 	lpar_run_remove(lpar_state_root, name);
 	lpar_log_note("partition %s (domain %u) cleaned up", name, run.domid);
 }
@@ -388,6 +427,7 @@ rollback:
 			lpar_err_libxl("rollback: destroying the domain", rc);
 	}
 	if (pool_made) {
+		settle_domain_gone(domid, cfg->pool_name);
 		rc = libxl_cpupool_destroy(lpar_ctx, poolid);
 		if (rc)
 			lpar_err_libxl("rollback: destroying the cpupool", rc);
