@@ -422,9 +422,17 @@ static int create_locked(struct lpar_config *cfg,
 
 rollback:
 	if (domid != NO_DOMID) {
-		rc = libxl_domain_destroy(lpar_ctx, domid, NULL);
-		if (rc)
-			lpar_err_libxl("rollback: destroying the domain", rc);
+		libxl_dominfo info;
+
+		/* libxl may have destroyed it already on a failed build */
+		libxl_dominfo_init(&info);
+		if (libxl_domain_info(lpar_ctx, &info, domid) == 0) {
+			rc = libxl_domain_destroy(lpar_ctx, domid, NULL);
+			if (rc)
+				lpar_err_libxl("rollback: destroying the domain",
+					       rc);
+		}
+		libxl_dominfo_dispose(&info);
 	}
 	if (pool_made) {
 		settle_domain_gone(domid, cfg->pool_name);

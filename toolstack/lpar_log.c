@@ -67,7 +67,19 @@ xentoollog_logger *lpar_log_open(const char *dir)
 	logger.vtable.vmessage = lpar_vmessage;
 	logger.vtable.progress = lpar_progress;
 	logger.vtable.destroy = lpar_destroy;
-	if (dir && (mkdir(dir, 0750) == 0 || errno == EEXIST)) {
+	if (dir && *dir) {
+		char tmp[4096];
+
+		/* mkdir -p */
+		snprintf(tmp, sizeof(tmp), "%s", dir);
+		for (char *p = tmp + 1; *p; p++) {
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(tmp, 0755);
+				*p = '/';
+			}
+		}
+		mkdir(tmp, 0750);
 		snprintf(log_path, sizeof(log_path), "%s/lpar.log", dir);
 		log_file = fopen(log_path, "a");
 	}
