@@ -558,7 +558,7 @@ static int cmd_list(int argc, char **argv)
 	}
 	lpar_names_free(defs, ndefs);
 	if (json) {
-		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(arr);
 	}
 	libxl_dominfo_list_free(doms, ndom);
@@ -702,7 +702,7 @@ static int cmd_info(int argc, char **argv)
 		json_object_object_add(o, "overcommit_ratio",
 			json_object_new_double(phys.nr_cpus ?
 				(double)vcpus_total / phys.nr_cpus : 0));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 		json_object_put(o);
 	} else {
 		printf("CPUs in no pool    : %s\n", *buf ? buf : "none");
