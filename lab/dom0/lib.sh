@@ -1,0 +1,182 @@
+# Helper library for lab scenarios (busybox sh). In a scenario:
+#     . "$LAB/lib.sh"
+# Environment set by the dom0 runner: OUT (artifact dir, also the cwd),
+# LAB (/lab), SCENARIO (name), SCENARIO_TIMEOUT (seconds).
+# See lab/scenarios/README.md for the list of functions.
+
+GUEST_KERNEL=$LAB/guest/kernel
+GUEST_RAMDISK=$LAB/guest/initrd
+GUEST_DONE_MARKER=LAB-GUEST-DONE
+XEN_CONSOLE_LOG_DIR=/var/log/xen/console
+
+# --- messages and checks ---------------------------------------------------
+log() {
+    local up
+    read -r up _ </proc/uptime
+    echo "[$up] $*"
+}
+fail() { echo "FAIL: $*"; exit 1; }
+# Echo a command, then run it.
+run() { log "+ $*"; "$@"; }
+# Run a command; fail the scenario if it fails.
+must() { run "$@" || fail "command failed (rc=$?): $*"; }
+# Fail unless FILE contains a line matching the basic regex RE.
+expect_grep() { # RE FILE [WHAT]
+    grep -q -- "$1" "$2" || fail "${3:-$2} has no line matching '$1'"
+}
+
+# --- xl info ----------------------------------------------------------------
+# Print the value of one 'xl info' field (e.g. virt_caps, cpu_mhz).
+xl_info_field() { # FIELD
+    xl info | awk -v f="$1" -F' *: ' '$1 == f { sub(/^[^:]*: /, ""); print; exit }'
+}
+# Fail unless 'xl info' FIELD contains every one of the given words.
+expect_info_words() { # FIELD WORD...
+    local field=$1 val w
+    shift
+    val=$(xl_info_field "$field")
+    log "xl info $field: $val"
+    for w in "$@"; do
+        case " $val " in
+            *" $w "*) ;;
+            *) fail "xl info $field lacks '$w' (got: $val)" ;;
+        esac
+    done
+}
+
+# --- guests -------------------------------------------------------------------
+# Write an xl config for a lab guest to $OUT/NAME.cfg and print its path.
+# Defaults: memory=256 vcpus=1, the lab kernel and guest initramfs,
+# console=hvc0, on_poweroff/on_reboot/on_crash=destroy.
+# Extra arguments are xl config lines (key=value, xl syntax, they replace a
+# default of the same key) or the pseudo keys
+#   workload=NAME   run /workloads/NAME in the guest (default: default)
+#   cmdline=WORDS   appended to the guest kernel command line
+guest_cfg() { # NAME TYPE [KEY=VALUE...]
+    local name=$1 type=$2 cfg workload=default cmdline="" kv key
+    shift 2
+    cfg=$OUT/$name.cfg
+    : >"$cfg.user"
+    for kv in "$@"; do
+        case $kv in
+            workload=*) workload=${kv#workload=} ;;
+            cmdline=*) cmdline="$cmdline ${kv#cmdline=}" ;;
+            *=*) echo "$kv" >>"$cfg.user" ;;
+            *) fail "guest_cfg: '$kv' is not KEY=VALUE" ;;
+        esac
+    done
+    {
+        for kv in "name=\"$name\"" "type=\"$type\"" memory=256 vcpus=1 \
+                  "kernel=\"$GUEST_KERNEL\"" "ramdisk=\"$GUEST_RAMDISK\"" \
+                  "extra=\"console=hvc0 lab.workload=$workload$cmdline\"" \
+                  'on_poweroff="destroy"' 'on_reboot="destroy"' 'on_crash="destroy"'; do
+            key=${kv%%=*}
+            grep -q "^ *$key *=" "$cfg.user" || echo "$kv"
+        done
+        cat "$cfg.user"
+    } >"$cfg"
+    rm -f "$cfg.user"
+    echo "$cfg"
+}
+
+# Print the domid of domain NAME (fails if there is none).
+domid() { xl domid "$1" 2>/dev/null; }
+domain_exists() { xl domid "$1" >/dev/null 2>&1; }
+
+# Wait until domain NAME is gone; after TIMEOUT seconds (default 120)
+# destroy it and return 1. Polls xenstore once a second (cheap: under TCG
+# every 'xl' run costs the guests CPU time).
+wait_domain_gone() { # NAME [TIMEOUT]
+    local name=$1 tmo=${2:-120} id start now
+    id=$(domid "$name") || return 0
+    read -r start _ </proc/uptime
+    start=${start%.*}
+    while xenstore-exists "/local/domain/$id" 2>/dev/null; do
+        read -r now _ </proc/uptime
+        if [ $(( ${now%.*} - start )) -ge "$tmo" ]; then
+            log "domain $name still there after ${tmo}s, destroying it"
+            xl destroy "$name"
+            return 1
+        fi
+        sleep 1
+    done
+    return 0
+}
+
+# Copy domain NAME's console log (written by xenconsoled) to DEST
+# (default $OUT/console.log).
+guest_console() { # NAME [DEST]
+    local src=$XEN_CONSOLE_LOG_DIR/guest-$1.log
+    [ -f "$src" ] || { log "no console log $src"; return 1; }
+    cp "$src" "${2:-$OUT/console.log}"
+}
+
+# Succeed if console log FILE shows the guest workload finished with rc=0.
+guest_finished() { # FILE
+    grep -q "$GUEST_DONE_MARKER .* rc=0 " "$1"
+}
+
+# xl create CFG, wait for the domain to power off (at most TIMEOUT s, default
+# 120), save its console to CONSOLE (default $OUT/console.log) and check the
+# workload's end marker. Sets LAST_DOMID. Returns non-zero on any failure.
+xl_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
+    local cfg=$1 tmo=${2:-120} console=${3:-$OUT/console.log} name rc=0
+    name=$(sed -n 's/^ *name *= *"\(.*\)".*/\1/p' "$cfg" | head -n1)
+    [ -n "$name" ] || { log "no name= in $cfg"; return 1; }
+    run xl create "$cfg" || { log "xl create $cfg failed"; return 1; }
+    LAST_DOMID=$(domid "$name")
+    log "domain $name is domid ${LAST_DOMID:-?}"
+    wait_domain_gone "$name" "$tmo" || rc=1
+    log "domain $name gone"
+    guest_console "$name" "$console" || rc=1
+    if [ $rc = 0 ] && ! guest_finished "$console"; then
+        log "console of $name has no '$GUEST_DONE_MARKER ... rc=0' line"
+        rc=1
+    fi
+    return $rc
+}
+
+# --- xentrace -----------------------------------------------------------------
+# Start 'xentrace -D -e all -S 64 FILE' (or with the given options) in the
+# background; sets TRACE_PID.
+trace_start() { # FILE [XENTRACE-OPTIONS...]
+    local file=$1
+    shift
+    [ $# -gt 0 ] || set -- -D -e all -S 64
+    log "+ xentrace $* $file &"
+    xentrace "$@" "$file" &
+    TRACE_PID=$!
+}
+# Stop the xentrace started by trace_start (SIGINT) and wait for it.
+trace_stop() {
+    [ -n "${TRACE_PID:-}" ] || return 1
+    kill -INT "$TRACE_PID"
+    wait "$TRACE_PID"
+    local rc=$?
+    TRACE_PID=
+    log "xentrace stopped (rc=$rc)"
+    return $rc
+}
+# Print the event id (bits 0-27 of the first u32 header) of FILE's first
+# record, as 0x%08x.
+trace_first_event() { # FILE
+    local hdr
+    hdr=$(od -A n -t x4 -N 4 "$1" | tr -d ' ')
+    [ -n "$hdr" ] || return 1
+    printf '0x%08x\n' $(( 0x$hdr & 0x0fffffff ))
+}
+# Write FILE.meta (JSON) for the trace analyzer: TSC frequency, domain
+# names, Xen version, capture time. Arguments: DOMID=NAME for each domU.
+trace_meta() { # FILE [DOMID=NAME...]
+    local file=$1 mhz hz ver doms kv
+    shift
+    mhz=$(xl_info_field cpu_mhz)
+    hz=$(awk -v m="$mhz" 'BEGIN { printf "%.0f", m * 1000000 }')
+    ver="$(xl_info_field xen_major).$(xl_info_field xen_minor)$(xl_info_field xen_extra)"
+    doms='"0": "Domain-0"'
+    for kv in "$@"; do
+        doms="$doms, \"${kv%%=*}\": \"${kv#*=}\""
+    done
+    printf '{"cpu_hz": %s, "domains": {%s}, "xen_version": "%s", "captured": "%s"}\n' \
+        "$hz" "$doms" "$ver" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$file.meta"
+}
