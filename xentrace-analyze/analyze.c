@@ -806,6 +806,54 @@ static void pv_record(struct xta_analysis *a, struct xta_vcpu *v,
 	}
 }
 
+/* ---- the clock, from the scheduler's own timing ---- */
+
+static void sched_switch(struct xta_analysis *a, struct xta_pcpu *p,
+			 const struct xta_rec *rec)
+{
+	uint64_t cycles, mhz;
+
+	if (rec->event == TRC_SCHED_SWITCH && rec->extra >= 4) {
+		/* prev dom, prev unit, next dom, next unit */
+		p->switch_dom = rec->data[2];
+		p->switch_unit = rec->data[3];
+		p->switch_tsc = rec->tsc;
+		return;
+	}
+	if (rec->event != TRC_SCHED_SWITCH_INFPREV || rec->extra < 3 ||
+	    !p->switch_tsc || p->switch_dom != rec->data[0] ||
+	    p->switch_unit != rec->data[1] || rec->tsc <= p->switch_tsc)
+		return;
+	/* Runs of a millisecond or more: the few hundred cycles between
+	 * Xen reading its clock and writing the record do not matter. */
+	if (rec->data[2] < 1000000)
+		return;
+	cycles = rec->tsc - p->switch_tsc;
+	mhz = cycles * 1000 / rec->data[2];
+	if (mhz >= XTA_HZ_HIST_MHZ)
+		return;
+	if (!a->hz_hist)
+		a->hz_hist = xta_calloc(XTA_HZ_HIST_MHZ, sizeof(*a->hz_hist));
+	a->hz_hist[mhz]++;
+	a->hz_samples++;
+}
+
+uint64_t xta_analysis_estimated_hz(const struct xta_analysis *a,
+				   uint64_t *samples)
+{
+	uint64_t seen = 0;
+
+	*samples = a->hz_samples;
+	if (a->hz_samples < 20)
+		return 0;
+	for (unsigned mhz = 0; mhz < XTA_HZ_HIST_MHZ; mhz++) {
+		seen += a->hz_hist[mhz];
+		if (seen * 2 >= a->hz_samples)
+			return (uint64_t)mhz * 1000000 + 500000;
+	}
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 /*
@@ -891,6 +939,8 @@ void xta_analysis_feed(struct xta_analysis *a, const struct xta_rec *rec)
 	case XTA_CLASS_SCHED:
 		if ((ev & 0x0ffff000) == TRC_SCHED_MIN)
 			runstate_record(a, p, rec);
+		else if ((ev & 0x0ffff000) == TRC_SCHED_VERBOSE)
+			sched_switch(a, p, rec);
 		break;
 	case XTA_CLASS_GEN:
 		if (ev == TRC_LOST_RECORDS)
@@ -1003,6 +1053,7 @@ void xta_analysis_free(struct xta_analysis *a)
 			free(a->pcpu[i]);
 		}
 	free(a->input_desc);
+	free(a->hz_hist);
 	free(a);
 }
 

@@ -197,7 +197,14 @@ struct xta_pcpu {
 	uint64_t records;
 	uint64_t lost_records;
 	struct xta_stat lost;		/* spans of lost records */
+	/* The last unit switched in here, for the clock estimate. */
+	uint32_t switch_dom, switch_unit;
+	uint64_t switch_tsc;
 };
+
+/* Clock estimate: TSC cycles per nanosecond of Xen's own clock, from
+ * scheduler switches (see xta_analysis_estimated_hz). */
+#define XTA_HZ_HIST_MHZ 16384u
 
 /* Things that did not add up, counted rather than fatal. */
 struct xta_anomalies {
@@ -222,6 +229,8 @@ struct xta_analysis {
 	uint64_t hvm_exits;
 	uint64_t svm_evidence, vmx_evidence;
 	enum xta_vendor vendor_override;
+	uint32_t *hz_hist;		/* samples by MHz, XTA_HZ_HIST_MHZ */
+	uint64_t hz_samples;
 	struct xta_anomalies anomalies;
 
 	/* From the reader, once it is done. */
@@ -263,5 +272,16 @@ static inline bool xta_domain_visible(const struct xta_domain *d)
 }
 
 enum xta_addr_class xta_addr_classify(uint64_t gpa);
+
+/*
+ * The TSC rate the trace itself implies, or 0 when it has too few
+ * samples. Xen records how long (in ns of its own clock) a unit ran
+ * when it switches it out (TRC_SCHED_SWITCH_INFPREV); the TSCs of that
+ * record and of the switch that brought the unit in (TRC_SCHED_SWITCH)
+ * span the same time. The median of cycles/ns over runs of at least
+ * 1 ms, to the MHz; *samples gets how many runs it is made of.
+ */
+uint64_t xta_analysis_estimated_hz(const struct xta_analysis *a,
+				   uint64_t *samples);
 
 #endif

@@ -558,6 +558,7 @@ static void render_json(const struct xta_doc *doc, FILE *out)
 	json_object_object_add(root, "tables", tables);
 	json_object_object_add(root, "charts", charts);
 	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_SPACED |
 					     JSON_C_TO_STRING_NOSLASHESCAPE), out);
 	fputc('\n', out);
 	json_object_put(root);

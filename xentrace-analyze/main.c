@@ -240,8 +240,11 @@ static bool report_damage(const struct xta_trace *t)
 
 	if (e->status == XTA_READ_OK)
 		return false;
-	fprintf(stderr, "xentrace-analyze: %s: %s; the report covers the data before it and is marked INCOMPLETE\n",
-		t->path, e->msg);
+	if (!t->a->records)
+		fprintf(stderr, "xentrace-analyze: %s: %s\n", t->path, e->msg);
+	else
+		fprintf(stderr, "xentrace-analyze: %s: %s; the report covers the data before it and is marked INCOMPLETE\n",
+			t->path, e->msg);
 	return true;
 }
 
@@ -265,6 +268,11 @@ static int one_trace_command(struct cli *cli)
 		return fail("%s", err);
 	}
 	damaged = report_damage(&t);
+	if (damaged && !t.a->records) {
+		/* Nothing usable at all: no report to mark incomplete. */
+		xta_trace_free(&t);
+		return EXIT_DAMAGED;
+	}
 	if (!strcmp(cli->cmd, "summary"))
 		doc = xta_report_summary(&t, &sel);
 	else

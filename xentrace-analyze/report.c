@@ -15,6 +15,7 @@
 int xta_trace_load(struct xta_trace *t, const char *path,
 		   const struct xta_load_opts *opts, char *err, size_t errlen)
 {
+	uint64_t samples;
 	int found;
 
 	memset(t, 0, sizeof(*t));
@@ -47,13 +48,19 @@ int xta_trace_load(struct xta_trace *t, const char *path,
 		t->cpu_hz = t->meta.cpu_hz;
 		snprintf(t->clock_note, sizeof(t->clock_note), "%.6g GHz (from %s)",
 			 t->cpu_hz / 1e9, t->meta.path);
+	} else if ((t->cpu_hz = xta_analysis_estimated_hz(t->a, &samples))) {
+		t->clock_estimated = true;
+		snprintf(t->clock_note, sizeof(t->clock_note),
+			 "%.4f GHz ESTIMATED from %" PRIu64 " scheduler runs in the "
+			 "trace (no --cpu-hz, no %s.meta)", t->cpu_hz / 1e9, samples,
+			 path);
 	} else {
 		t->cpu_hz = XTA_ASSUMED_HZ;
 		t->clock_assumed = true;
 		snprintf(t->clock_note, sizeof(t->clock_note),
-			 "%.6g GHz ASSUMED: no --cpu-hz and no sidecar %s.meta; "
-			 "times in seconds are only as right as this guess",
-			 t->cpu_hz / 1e9, path);
+			 "%.6g GHz ASSUMED: no --cpu-hz, no sidecar %s.meta and too "
+			 "few scheduler runs to estimate it; times in seconds are "
+			 "only as right as this guess", t->cpu_hz / 1e9, path);
 	}
 	t->vendor = xta_analysis_vendor(t->a);
 	return 0;
@@ -79,6 +86,31 @@ void xta_domain_label(const struct xta_domain *d, char *buf, size_t len)
 		snprintf(buf, len, "d%u", d->id);
 }
 
+static bool has_guests(const struct xta_trace *t);
+
+/* "web1 (d3)" for one guest, "guests d1, d2" for several. */
+static void guests_label(const struct xta_trace *t, struct xta_domsel *sel)
+{
+	char one[96];
+	size_t len = 0;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->a->nr_doms; i++) {
+		const struct xta_domain *d = t->a->dom[i];
+
+		if (!xta_domsel_match(t, sel, d) || d->id == XTA_DOMID_IDLE)
+			continue;
+		xta_domain_label(d, one, sizeof(one));
+		if (n++ == 0)
+			len = (size_t)snprintf(sel->label, sizeof(sel->label), "%s", one);
+		else if (len < sizeof(sel->label))
+			len += (size_t)snprintf(sel->label + len, sizeof(sel->label) - len,
+						", %s", one);
+	}
+	if (!n)
+		snprintf(sel->label, sizeof(sel->label), "no guest domains");
+}
+
 int xta_domsel_parse(const struct xta_trace *t, const char *spec,
 		     struct xta_domsel *sel, char *err, size_t errlen)
 {
@@ -94,7 +126,7 @@ int xta_domsel_parse(const struct xta_trace *t, const char *spec,
 	}
 	if (!strcmp(spec, "guests")) {
 		sel->guests = true;
-		snprintf(sel->label, sizeof(sel->label), "guest domains");
+		guests_label(t, sel);
 		return 0;
 	}
 	if (num[0] == 'd' && num[1] >= '0' && num[1] <= '9')
@@ -655,7 +687,7 @@ static int cmp_factor(const void *x, const void *y)
 static void collect_hvm(const struct xta_trace *t, const struct xta_hvm *h,
 			struct xta_overhead *o)
 {
-	char name[64], detail[128], label[200];
+	char buf[64], detail[128], label[200];
 
 	o->timed = true;
 	for (unsigned i = 0; i < h->detail_cap; i++) {
@@ -665,8 +697,10 @@ static void collect_hvm(const struct xta_trace *t, const struct xta_hvm *h,
 
 		if (!e->used)
 			continue;
+		const char *name;
+
 		g = xta_group_hvm(t->vendor, e->slot, e->handler, e->key);
-		exit_name(t, e->slot, name, sizeof(name));
+		name = exit_name(t, e->slot, buf, sizeof(buf));
 		if (e->handler == XTA_H_NONE) {
 			snprintf(label, sizeof(label), "%s", name);
 		} else {

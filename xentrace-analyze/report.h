@@ -31,7 +31,8 @@ struct xta_trace {
 	struct xta_meta meta;
 	uint64_t cpu_hz;
 	char clock_note[200];	/* where cpu_hz came from */
-	bool clock_assumed;
+	bool clock_assumed;	/* nothing told: XTA_ASSUMED_HZ */
+	bool clock_estimated;	/* from the trace's scheduler records */
 	enum xta_vendor vendor;
 };
 

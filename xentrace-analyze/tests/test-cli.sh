@@ -1,0 +1,103 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line: exit statuses, messages, formats, stdin, sidecars and
+# damaged input, on the real traces in tests/data.
+set -u
+
+XTA=${XTA:-./xentrace-analyze/xentrace-analyze}
+DATA=${srcdir:-.}/xentrace-analyze/tests/data
+PV=$DATA/trace-pv.bin.xz
+PVH=$DATA/trace-pvh.bin.xz
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xta-cli.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+n=0
+
+# check WANT_STATUS DESCRIPTION -- command...: runs it with stdout and
+# stderr in $tmp/out and $tmp/err.
+check() {
+	want=$1 what=$2
+	shift 3
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $what: exit $got, expected $want"
+		sed 's/^/  stderr: /' "$tmp/err" | head -5
+		failed=$((failed + 1))
+		return 1
+	fi
+	echo "ok: $what"
+}
+
+# has FILE PATTERN DESCRIPTION
+has() {
+	n=$((n + 1))
+	if grep -q -- "$2" "$1"; then
+		echo "ok: $3"
+	else
+		echo "FAIL: $3: no \"$2\" in $(basename "$1")"
+		failed=$((failed + 1))
+	fi
+}
+
+check 0 "--help" -- "$XTA" --help && has "$tmp/out" "Commands:" "--help lists the commands"
+check 1 "no arguments" -- "$XTA"
+check 1 "unknown command" -- "$XTA" frobnicate x && has "$tmp/err" 'unknown command "frobnicate"' "unknown command named"
+for c in summary overhead compare dump; do
+	check 0 "$c --help" -- "$XTA" $c --help && has "$tmp/out" "Usage: xentrace-analyze $c" "$c --help is its own"
+done
+check 1 "bad --cpu-hz" -- "$XTA" summary --cpu-hz fast "$PV" && has "$tmp/err" "cpu-hz" "--cpu-hz error names the option"
+check 1 "bad --format" -- "$XTA" summary -f xml "$PV"
+check 1 "bad --vendor" -- "$XTA" summary --vendor arm "$PV"
+check 1 "missing trace" -- "$XTA" summary "$tmp/nope.bin" && has "$tmp/err" "No such file" "missing file reported"
+check 1 "two traces to summary" -- "$XTA" summary "$PV" "$PVH"
+check 1 "unknown domain" -- "$XTA" summary -d 99 "$PV" && has "$tmp/err" "does not appear" "unknown domain reported"
+
+check 0 "summary of the PV trace (xz)" -- "$XTA" summary "$PV" &&
+	has "$tmp/out" "mmu_update" "PV hypercalls shown" &&
+	has "$tmp/out" "ESTIMATED" "clock estimate stated"
+check 0 "summary from stdin" -- sh -c "xz -dc '$PV' | '$XTA' summary -" &&
+	has "$tmp/out" "stdin" "stdin named as the input"
+check 0 "summary --cpu-hz" -- "$XTA" summary --cpu-hz 2.6GHz -d 1 "$PV" &&
+	has "$tmp/out" "2.6 GHz (--cpu-hz)" "clock from --cpu-hz"
+check 0 "summary json" -- "$XTA" summary -f json -d 2 "$PVH" &&
+	has "$tmp/out" '"report": *"summary"' "json report" &&
+	has "$tmp/out" '"VMEXIT_IOIO"' "json exits"
+check 0 "overhead csv" -- "$XTA" overhead -f csv "$PVH" &&
+	has "$tmp/out" "^# factors_time" "csv factor table" &&
+	has "$tmp/out" "^Total overhead," "csv total row"
+check 0 "overhead html" -- "$XTA" overhead -f html -o "$tmp/o.html" "$PVH" &&
+	has "$tmp/o.html" "<svg" "overhead html has its chart"
+check 0 "compare PV PVH html" -- "$XTA" compare -f html -o "$tmp/c.html" "$PV" "$PVH" &&
+	has "$tmp/c.html" "Reduction" "compare html has the reduction" &&
+	has "$tmp/c.html" "<rect" "compare html has bars"
+check 0 "compare two domains of one trace" -- "$XTA" compare "$PVH@0" "$PVH@d2" &&
+	has "$tmp/out" "Total overhead" "domain compare has a total"
+check 0 "dump -n" -- "$XTA" dump -n 20 --cpu-hz 2.6GHz "$PVH" &&
+	has "$tmp/out" "runstate_change\|hypercall\|vmexit" "dump decodes records"
+check 1 "dump html refused" -- "$XTA" dump -f html "$PV"
+
+# A sidecar beside the trace names domains and sets the clock.
+cp "$PV" "$tmp/t.bin.xz"
+printf '{ "cpu_hz": 2600000000, "domains": { "0": "Domain-0", "1": "web1" } }\n' > "$tmp/t.bin.meta"
+check 0 "sidecar" -- "$XTA" overhead "$tmp/t.bin.xz" &&
+	has "$tmp/out" "web1 (d1)" "domain named from the sidecar" &&
+	has "$tmp/out" "t.bin.meta" "clock source named"
+check 0 "domain by name" -- "$XTA" summary -d web1 "$tmp/t.bin.xz"
+printf '{ "cpu_hz": "fast" }\n' > "$tmp/t.bin.meta"
+check 1 "broken sidecar" -- "$XTA" summary "$tmp/t.bin.xz" && has "$tmp/err" "t.bin.meta" "broken sidecar named"
+
+# Damage: a cut trace gives a partial report, marked, and exit 2.
+xz -dc "$PV" | head -c 5000000 > "$tmp/cut.bin"
+check 2 "truncated trace" -- "$XTA" summary "$tmp/cut.bin" &&
+	has "$tmp/out" "INCOMPLETE" "report marked incomplete" &&
+	has "$tmp/err" "offset" "error gives the offset"
+printf 'not a trace at all, just text\n' > "$tmp/text.bin"
+check 2 "foreign file" -- "$XTA" summary "$tmp/text.bin" &&
+	has "$tmp/err" "not a xentrace file at offset 0" "foreign file named"
+head -c 100000 "$PV" > "$tmp/cut.xz"
+check 2 "cut xz" -- "$XTA" summary "$tmp/cut.xz" && has "$tmp/err" "xz" "xz error named"
+
+echo "$n checks, $failed failed"
+[ "$failed" -eq 0 ]
