@@ -125,6 +125,7 @@ static struct xta_vcpu *vcpu_get(struct xta_analysis *a, uint32_t domid,
 		v->dom = d;
 		v->id = vid;
 		v->rs = XTA_RS_INIT;
+		v->idle = domid == XTA_DOMID_IDLE;
 		d->vcpu[vid] = v;
 	}
 	return v;
@@ -149,11 +150,6 @@ static struct xta_pcpu *pcpu_get(struct xta_analysis *a, unsigned id)
 	if (id >= a->nr_pcpus)
 		a->nr_pcpus = id + 1;
 	return p;
-}
-
-static bool is_idle(const struct xta_vcpu *v)
-{
-	return v->dom->id == XTA_DOMID_IDLE;
 }
 
 static bool is_placeholder(const struct xta_vcpu *v)
@@ -429,7 +425,8 @@ static void lost_records(struct xta_analysis *a, struct xta_pcpu *p,
 
 /* ---- HVM ---- */
 
-static struct xta_hvm *hvm_of(struct xta_vcpu *v)
+static inline __attribute__((always_inline))
+struct xta_hvm *hvm_of(struct xta_vcpu *v)
 {
 	if (!v->hvm)
 		v->hvm = xta_calloc(1, sizeof(*v->hvm));
@@ -454,6 +451,8 @@ static struct xta_stat *detail_stat(struct xta_hvm *h, unsigned slot,
 		unsigned old_cap = h->detail_cap;
 
 		h->detail_cap = old_cap ? old_cap * 2 : 64;
+		h->last_detail = NULL;
+		memset(h->cache, 0, sizeof(h->cache));
 		h->detail = xta_calloc(h->detail_cap, sizeof(*h->detail));
 		mask = h->detail_cap - 1;
 		for (unsigned j = 0; j < old_cap; j++) {
@@ -484,7 +483,8 @@ static struct xta_stat *detail_stat(struct xta_hvm *h, unsigned slot,
 	return &h->detail[i].st;
 }
 
-static void hvm_close(struct xta_analysis *a, struct xta_vcpu *v, uint64_t tsc)
+static inline __attribute__((always_inline))
+void hvm_close(struct xta_analysis *a, struct xta_vcpu *v, uint64_t tsc)
 {
 	struct xta_hvm *h = v->hvm;
 	uint64_t cycles;
@@ -495,13 +495,33 @@ static void hvm_close(struct xta_analysis *a, struct xta_vcpu *v, uint64_t tsc)
 		return;
 	}
 	cycles = tsc - h->exit_tsc;
-	xta_stat_add(&h->exit[h->slot], cycles);
-	xta_stat_add(detail_stat(h, h->slot, h->have_handler ? h->handler :
-				 XTA_H_NONE, h->have_handler ? h->key : 0),
-		     cycles);
+	/* Only the detail is counted here; the exit's totals are the sum of
+	 * its details, made once at the end (xta_analysis_finish). */
+	if (!h->have_handler) {
+		h->handler = XTA_H_NONE;
+		h->key = 0;
+	}
+	/* A handful of kinds make up most exits: a small direct-mapped
+	 * cache in front of the table. */
+	{
+		unsigned c = (unsigned)detail_hash(h->slot, h->handler, h->key) &
+			     (XTA_DETAIL_CACHE - 1);
+		struct xta_detail_cache *e = &h->cache[c];
+
+		if (!e->st || e->slot != h->slot || e->handler != h->handler ||
+		    e->key != h->key) {
+			e->st = detail_stat(h, h->slot, h->handler, h->key);
+			e->slot = h->slot;
+			e->handler = h->handler;
+			e->key = h->key;
+		}
+		h->last_detail = e->st;
+	}
+	xta_stat_add(h->last_detail, cycles);
 }
 
-static void hvm_exit(struct xta_analysis *a, struct xta_vcpu *v,
+static inline __attribute__((always_inline))
+void hvm_exit(struct xta_analysis *a, struct xta_vcpu *v,
 		     const struct xta_rec *rec)
 {
 	struct xta_hvm *h = hvm_of(v);
@@ -535,7 +555,8 @@ static void hvm_exit(struct xta_analysis *a, struct xta_vcpu *v,
 	h->exit_tsc = rec->tsc;
 }
 
-static void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
+static inline __attribute__((always_inline))
+void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
 			  struct xta_vcpu *v, const struct xta_rec *rec)
 {
 	switch (rec->event & 0xff) {
@@ -561,7 +582,8 @@ static void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
 }
 
 /* Sets the open exit's handler detail, unless an earlier record did. */
-static void set_handler(struct xta_hvm *h, enum xta_handler handler,
+static inline __attribute__((always_inline))
+void set_handler(struct xta_hvm *h, enum xta_handler handler,
 			uint64_t key)
 {
 	if (!h->open || h->have_handler)
@@ -577,7 +599,8 @@ static uint64_t word64(const struct xta_rec *rec, unsigned i)
 	       i < rec->extra ? rec->data[i] : 0;
 }
 
-static void hvm_handler(struct xta_analysis *a, struct xta_pcpu *p,
+static inline __attribute__((always_inline))
+void hvm_handler(struct xta_analysis *a, struct xta_pcpu *p,
 			struct xta_vcpu *v, const struct xta_rec *rec)
 {
 	struct xta_hvm *h = hvm_of(v);
@@ -712,7 +735,8 @@ static void hvm_handler(struct xta_analysis *a, struct xta_pcpu *p,
 
 /* ---- PV ---- */
 
-static struct xta_pv *pv_of(struct xta_vcpu *v)
+static inline __attribute__((always_inline))
+struct xta_pv *pv_of(struct xta_vcpu *v)
 {
 	if (!v->pv)
 		v->pv = xta_calloc(1, sizeof(*v->pv));
@@ -720,7 +744,8 @@ static struct xta_pv *pv_of(struct xta_vcpu *v)
 }
 
 /* TRC_PV_HYPERCALL_V2 and _SUBCALL: op with presence bits, then args. */
-static void pv_hypercall_v2(struct xta_pv *pv, const struct xta_rec *rec,
+static inline __attribute__((always_inline))
+void pv_hypercall_v2(struct xta_pv *pv, const struct xta_rec *rec,
 			    bool subcall)
 {
 	uint32_t op = rec->data[0] & ~TRC_PV_HYPERCALL_V2_ARG_MASK;
@@ -731,14 +756,24 @@ static void pv_hypercall_v2(struct xta_pv *pv, const struct xta_rec *rec,
 		pv->subcall[op < XTA_HYPERCALL_MAX ? op : XTA_HYPERCALL_MAX]++;
 	else
 		pv->hypercall[op < XTA_HYPERCALL_MAX ? op : XTA_HYPERCALL_MAX]++;
-	for (unsigned i = 0; i < 6 && word < rec->extra; i++) {
-		unsigned present = (rec->data[0] >> (20 + 2 * i)) & 3;
+	/* Only these have arguments worth a look. */
+	if (op != 1 && op != 13 && op != 26 && op != 29)
+		return;
+	/* Xen 4.17 records exactly one 32-bit argument for each of them
+	 * (the count, or sched_op's command): take it without the walk. */
+	if ((rec->data[0] & TRC_PV_HYPERCALL_V2_ARG_MASK) ==
+	    TRC_PV_HYPERCALL_V2_ARG_32(op == 29 ? 0 : 1) && rec->extra >= 2) {
+		arg[op == 29 ? 0 : 1] = rec->data[1];
+	} else {
+		for (unsigned i = 0; i < 6 && word < rec->extra; i++) {
+			unsigned present = (rec->data[0] >> (20 + 2 * i)) & 3;
 
-		if (present == 1)
-			arg[i] = rec->data[word];
-		else if (present == 2 && word + 1 < rec->extra)
-			arg[i] = xta_u64(rec->data + word);
-		word += present;
+			if (present == 1)
+				arg[i] = rec->data[word];
+			else if (present == 2 && word + 1 < rec->extra)
+				arg[i] = xta_u64(rec->data + word);
+			word += present;
+		}
 	}
 	switch (op) {
 	case 1:		/* mmu_update: count */
@@ -756,7 +791,8 @@ static void pv_hypercall_v2(struct xta_pv *pv, const struct xta_rec *rec,
 	}
 }
 
-static void pv_record(struct xta_analysis *a, struct xta_vcpu *v,
+static inline __attribute__((always_inline))
+void pv_record(struct xta_analysis *a, struct xta_vcpu *v,
 		      const struct xta_rec *rec)
 {
 	struct xta_pv *pv = pv_of(v);
@@ -861,16 +897,20 @@ uint64_t xta_analysis_estimated_hz(const struct xta_analysis *a,
  * with nobody known there, or for the idle vCPU, or of the other type than
  * the vCPU's earlier ones, are counted and otherwise ignored.
  */
-static struct xta_vcpu *guest_vcpu(struct xta_analysis *a, struct xta_pcpu *p,
+static inline __attribute__((always_inline))
+struct xta_vcpu *guest_vcpu(struct xta_analysis *a, struct xta_pcpu *p,
 				   enum xta_vcpu_type type)
 {
 	struct xta_vcpu *v = p->current;
 
+	/* The idle vCPU never gets a type: one test for the usual case. */
+	if (__builtin_expect(v && v->type == type, 1))
+		return v;
 	if (!v) {
 		a->anomalies.unattributed++;
 		return NULL;
 	}
-	if (is_idle(v)) {
+	if (v->idle) {
 		a->anomalies.idle_records++;
 		return NULL;
 	}
@@ -881,41 +921,31 @@ static struct xta_vcpu *guest_vcpu(struct xta_analysis *a, struct xta_pcpu *p,
 		}
 		v->type = (uint8_t)type;
 	}
-	v->records++;
 	return v;
 }
 
-void xta_analysis_feed(struct xta_analysis *a, const struct xta_rec *rec)
+/* Trace class of each value of an event's bits 16-27. */
+static uint8_t class_table[4096];
+static bool class_table_ready;
+
+static void class_table_init(void)
 {
-	struct xta_pcpu *p = pcpu_get(a, rec->cpu);
-	uint32_t ev = rec->event;
-	struct xta_vcpu *v;
-	enum xta_class class;
-
-	if (__builtin_expect(rec->kind != XTA_REC_EVENT, 0)) {
-		if (rec->kind == XTA_REC_CPU_END) {
-			/* The pCPU's records end: whoever ran there is lost. */
-			if (p->current)
-				lose_vcpu(p->current, p->last_tsc);
-			p->ended = true;
-		}
+	if (class_table_ready)
 		return;
-	}
-	a->records++;
-	p->records++;
-	if (rec->has_tsc) {
-		if (!p->first_tsc)
-			p->first_tsc = rec->tsc;
-		p->last_tsc = rec->tsc;
-	}
-	if (rec->tsc && rec->tsc >= a->first_tsc) {
-		if (!a->first_tsc)
-			a->first_tsc = rec->tsc;
-		a->last_tsc = rec->tsc;
-	}
-	class = xta_event_class(ev);
-	p->volume[class] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
+	for (uint32_t main = 0; main < 4096; main++)
+		class_table[main] = (uint8_t)xta_event_class(main << 16);
+	class_table_ready = true;
+}
 
+/* What one trace record changes: the hot path. */
+static inline __attribute__((always_inline)) void
+event(struct xta_analysis *a, struct xta_pcpu *p, const struct xta_rec *rec)
+{
+	uint32_t ev = rec->event;
+	unsigned class = class_table[(ev >> 16) & 0xfff];
+	struct xta_vcpu *v;
+
+	p->volume[class] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
 	switch (class) {
 	case XTA_CLASS_PV:
 		v = guest_vcpu(a, p, XTA_VCPU_PV);
@@ -951,11 +981,142 @@ void xta_analysis_feed(struct xta_analysis *a, const struct xta_rec *rec)
 	}
 }
 
+/* The span of the trace, as xenalyze counts it: from the first non-zero
+ * TSC to the last one delivered. */
+static inline void span_update(struct xta_analysis *a, uint64_t tsc)
+{
+	if (tsc && tsc >= a->first_tsc) {
+		if (!a->first_tsc)
+			a->first_tsc = tsc;
+		a->last_tsc = tsc;
+	}
+}
+
+void xta_analysis_feed(struct xta_analysis *a, const struct xta_rec *rec)
+{
+	struct xta_pcpu *p = pcpu_get(a, rec->cpu);
+
+	class_table_init();
+	if (__builtin_expect(rec->kind != XTA_REC_EVENT, 0)) {
+		if (rec->kind == XTA_REC_CPU_END) {
+			/* The pCPU's records end: whoever ran there is lost. */
+			if (p->current)
+				lose_vcpu(p->current, p->last_tsc);
+			p->ended = true;
+		}
+		return;
+	}
+	a->records++;
+	p->records++;
+	if (rec->has_tsc) {
+		if (!p->first_tsc)
+			p->first_tsc = rec->tsc;
+		p->last_tsc = rec->tsc;
+	}
+	span_update(a, rec->tsc);
+	event(a, p, rec);
+}
+
+/*
+ * Runs through the records the reader can hand out without looking at
+ * another pCPU: those of the current pCPU in its current window with TSCs
+ * up to the reader's limit. The same checks as xta_reader_next()'s fast
+ * path, on the reader's cursor directly, so that nothing but the analysis
+ * itself is done per record.
+ */
+static void run_stretch(struct xta_analysis *a, struct xta_reader *r)
+{
+	struct xta_cpu *c = r->cur;
+	const uint8_t *pos = c->pos, *end = c->end;
+	uint64_t limit = r->limit, tsc = c->last_tsc, n = 0;
+	struct xta_pcpu *p = pcpu_get(a, c->id);
+	struct xta_rec rec;
+
+	rec.cpu = c->id;
+	rec.kind = XTA_REC_EVENT;
+	rec.offset = 0;
+	while (end - pos >= 4) {
+		uint32_t hdr;
+		unsigned extra;
+		size_t size;
+		uint64_t t = tsc;
+
+		memcpy(&hdr, pos, sizeof(hdr));
+		extra = (hdr >> 28) & 7;
+		size = 4 + extra * 4 + ((hdr >> 31) ? 8 : 0);
+		if ((size_t)(end - pos) < size)
+			break;
+		if (hdr >> 31) {
+			memcpy(&t, pos + 4, sizeof(t));
+			if (t > limit || t < tsc)
+				break;
+			if (__builtin_expect(!p->first_tsc, 0))
+				p->first_tsc = t;
+			tsc = t;
+		} else if (t > limit) {
+			break;
+		}
+		rec.tsc = t;
+		rec.data = (const uint32_t *)(pos + size - extra * 4);
+		rec.event = hdr & 0x0fffffff;
+		rec.extra = (uint8_t)extra;
+		rec.has_tsc = hdr >> 31;
+		if (__builtin_expect(!a->first_tsc, 0))
+			span_update(a, t);
+		event(a, p, &rec);
+		pos += size;
+		n++;
+	}
+	c->pos = pos;
+	c->last_tsc = tsc;
+	r->stats.records += n;
+	a->records += n;
+	p->records += n;
+	if (n) {
+		p->last_tsc = tsc;
+		span_update(a, tsc);
+	}
+}
+
+void xta_analysis_run(struct xta_analysis *a, struct xta_reader *r)
+{
+	struct xta_rec rec;
+
+	class_table_init();
+	for (;;) {
+		if (r->cur)
+			run_stretch(a, r);
+		if (!xta_reader_next_slow(r, &rec))
+			break;
+		xta_analysis_feed(a, &rec);
+	}
+	a->rstats = *xta_reader_stats(r);
+	a->rerr = *xta_reader_error(r);
+	free(a->input_desc);
+	a->input_desc = xta_strdup(xta_reader_input_desc(r));
+	xta_analysis_finish(a);
+}
+
 void xta_analysis_finish(struct xta_analysis *a)
 {
 	if (a->finished)
 		return;
 	a->finished = true;
+	/* Each exit reason's totals, from its handler details. */
+	for (unsigned i = 0; i < a->nr_doms; i++) {
+		struct xta_domain *d = a->dom[i];
+
+		for (unsigned j = 0; j < d->nr_vcpus; j++) {
+			struct xta_hvm *h = d->vcpu[j] ? d->vcpu[j]->hvm : NULL;
+
+			if (!h)
+				continue;
+			for (unsigned k = 0; k < h->detail_cap; k++)
+				if (h->detail[k].used)
+					xta_stat_merge(&h->exit[h->detail[k].slot],
+						       &h->detail[k].st);
+		}
+	}
 	/* Time on the last pCPU counts up to the end of the trace. */
 	for (unsigned i = 0; i < a->nr_doms; i++) {
 		struct xta_domain *d = a->dom[i];
@@ -971,19 +1132,6 @@ void xta_analysis_finish(struct xta_analysis *a)
 			v->pcpu_tsc = 0;
 		}
 	}
-}
-
-void xta_analysis_run(struct xta_analysis *a, struct xta_reader *r)
-{
-	struct xta_rec rec;
-
-	while (xta_reader_next(r, &rec))
-		xta_analysis_feed(a, &rec);
-	a->rstats = *xta_reader_stats(r);
-	a->rerr = *xta_reader_error(r);
-	free(a->input_desc);
-	a->input_desc = xta_strdup(xta_reader_input_desc(r));
-	xta_analysis_finish(a);
 }
 
 int xta_analyze_path(const char *path, const struct xta_reader_opts *opts,

@@ -116,10 +116,20 @@ struct xta_detail {
 	struct xta_stat st;
 };
 
+#define XTA_DETAIL_CACHE 16
+
 struct xta_hvm {
-	struct xta_stat exit[XTA_EXIT_SLOTS];	/* by xta_exit_slot() */
+	struct xta_stat exit[XTA_EXIT_SLOTS];	/* by xta_exit_slot(), once
+						 * the analysis is finished */
 	struct xta_detail *detail;		/* open-addressed table */
 	unsigned detail_cap, detail_len;
+	struct xta_stat *last_detail;		/* the last one used */
+	struct xta_detail_cache {
+		struct xta_stat *st;
+		uint64_t key;
+		uint16_t slot;
+		uint8_t handler;
+	} cache[XTA_DETAIL_CACHE];
 	uint64_t inj_virq[257];			/* injected vectors, [256]: other */
 	uint64_t failed_entries;		/* VMX: exit reason bit 31 */
 	uint64_t unclosed;			/* VMEXIT followed by another */
@@ -173,7 +183,7 @@ struct xta_vcpu {
 
 	struct xta_pv *pv;
 	struct xta_hvm *hvm;
-	uint64_t records;	/* PV/HVM records attributed to it */
+	bool idle;		/* the idle domain's */
 };
 
 struct xta_domain {

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "dump.h"
@@ -50,6 +52,8 @@ static const char *const usage_common =
 	"                      TRACE.meta beside the trace)\n"
 	"      --vendor V      vmx or svm: how to read HVM exit codes (default:\n"
 	"                      detected from the trace)\n"
+	"      --stats         print records, bytes, speed and peak memory to\n"
+	"                      standard error\n"
 	"  -h, --help          this help\n";
 
 static void usage_command(const char *cmd, FILE *out)
@@ -97,9 +101,42 @@ struct cli {
 	const char *domain;
 	struct xta_load_opts load;
 	uint64_t limit;
+	bool stats;
 	char **args;
 	int nargs;
 };
+
+/* For --stats: what the command read. */
+static uint64_t stats_records, stats_bytes;
+
+static void count_stats(const struct xta_analysis *a)
+{
+	stats_records += a->rstats.records;
+	stats_bytes += a->rstats.bytes;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_stats(double start)
+{
+	struct rusage ru;
+	double secs = now_seconds() - start;
+
+	getrusage(RUSAGE_SELF, &ru);
+	if (secs <= 0)
+		secs = 1e-9;
+	fprintf(stderr, "stats: %llu records, %llu bytes in %.3f s: "
+		"%.0f records/s, %.3f GB/s, peak RSS %.1f MiB\n",
+		(unsigned long long)stats_records, (unsigned long long)stats_bytes,
+		secs, stats_records / secs, stats_bytes / secs / 1e9,
+		ru.ru_maxrss / 1024.0);
+}
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -118,7 +155,7 @@ static int fail(const char *fmt, ...)
 static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	enum { OPT_CPU_HZ = 256, OPT_META, OPT_VENDOR, OPT_STREAM,
-	       OPT_REORDER };
+	       OPT_REORDER, OPT_STATS };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -131,6 +168,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 		 * and bound the merge's look-ahead. */
 		{ "stream", no_argument, NULL, OPT_STREAM },
 		{ "reorder-limit", required_argument, NULL, OPT_REORDER },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -178,6 +216,9 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 					   sizeof(err)))
 				return fail("%s", err);
 			cli->load.reader.reorder_limit = (size_t)v;
+			break;
+		case OPT_STATS:
+			cli->stats = true;
 			break;
 		case 'h':
 			usage_command(cli->cmd, stdout);
@@ -267,6 +308,7 @@ static int one_trace_command(struct cli *cli)
 		xta_trace_free(&t);
 		return fail("%s", err);
 	}
+	count_stats(t.a);
 	damaged = report_damage(&t);
 	if (damaged && !t.a->records) {
 		/* Nothing usable at all: no report to mark incomplete. */
@@ -337,6 +379,9 @@ static int compare_command(struct cli *cli)
 	}
 	snprintf(a.name, sizeof(a.name), "%s: %s", pa, a.sel.label);
 	snprintf(b.name, sizeof(b.name), "%s: %s", pb, b.sel.label);
+	count_stats(a.t->a);
+	if (!same)
+		count_stats(b.t->a);
 	damaged = report_damage(a.t);
 	if (!same)
 		damaged |= report_damage(b.t);
@@ -395,6 +440,8 @@ static int dump_command(struct cli *cli)
 	a = xta_analysis_new();
 	a->vendor_override = cli->load.vendor;
 	xta_dump(r, a, &opts, out);
+	stats_records += xta_reader_stats(r)->records;
+	stats_bytes += xta_reader_stats(r)->bytes;
 	ret = close_output(cli, out);
 	if (!ret && !cli->limit && xta_reader_error(r)->status != XTA_READ_OK) {
 		fprintf(stderr, "xentrace-analyze: %s: %s; the dump stops there\n",
@@ -409,6 +456,7 @@ static int dump_command(struct cli *cli)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
+	double start;
 	int ret;
 
 	if (argc < 2) {
@@ -437,9 +485,14 @@ int main(int argc, char **argv)
 	ret = parse_options(&cli, argc - 1, argv + 1);
 	if (ret)
 		return ret;
+	start = now_seconds();
 	if (!strcmp(cli.cmd, "compare"))
-		return compare_command(&cli);
-	if (!strcmp(cli.cmd, "dump"))
-		return dump_command(&cli);
-	return one_trace_command(&cli);
+		ret = compare_command(&cli);
+	else if (!strcmp(cli.cmd, "dump"))
+		ret = dump_command(&cli);
+	else
+		ret = one_trace_command(&cli);
+	if (cli.stats)
+		print_stats(start);
+	return ret;
 }

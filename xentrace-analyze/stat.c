@@ -19,6 +19,8 @@ uint64_t xta_hist_bucket_low(unsigned i)
 void xta_stat_hist_alloc(struct xta_stat *s)
 {
 	s->hist = xta_calloc(1, sizeof(*s->hist));
+	if (!s->count)
+		s->min = UINT64_MAX;
 }
 
 void xta_stat_merge(struct xta_stat *a, const struct xta_stat *b)

@@ -54,8 +54,8 @@ static inline void xta_stat_add(struct xta_stat *s, uint64_t cycles)
 	if (!cycles)
 		return;
 	if (__builtin_expect(!s->hist, 0))
-		xta_stat_hist_alloc(s);
-	if (!s->count || cycles < s->min)
+		xta_stat_hist_alloc(s);	/* also sets min to its maximum */
+	if (cycles < s->min)
 		s->min = cycles;
 	if (cycles > s->max)
 		s->max = cycles;
