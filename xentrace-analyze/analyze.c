@@ -557,11 +557,11 @@ void hvm_exit(struct xta_analysis *a, struct xta_vcpu *v,
 
 static inline __attribute__((always_inline))
 void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
-			  struct xta_vcpu *v, const struct xta_rec *rec)
+		   struct xta_vcpu *v, const struct xta_rec *rec, unsigned size)
 {
 	switch (rec->event & 0xff) {
 	case 0x01:	/* VMENTRY */
-		p->hvm_volume[0] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
+		p->hvm_volume[0] += size;
 		if (v->hvm && v->hvm->open) {
 			hvm_close(a, v, rec->tsc);
 		} else if (v->hvm && v->hvm->closed_early) {
@@ -573,7 +573,7 @@ void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
 		break;
 	case 0x02:	/* VMEXIT (also VMX_EXIT in newer headers) */
 	case 0x03:	/* SVM_EXIT, as Xen before 4.17 wrote on AMD */
-		p->hvm_volume[1] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
+		p->hvm_volume[1] += size;
 		if ((rec->event & 0xff) == 0x03)
 			a->svm_evidence++;
 		hvm_exit(a, v, rec);
@@ -583,8 +583,7 @@ void hvm_entryexit(struct xta_analysis *a, struct xta_pcpu *p,
 
 /* Sets the open exit's handler detail, unless an earlier record did. */
 static inline __attribute__((always_inline))
-void set_handler(struct xta_hvm *h, enum xta_handler handler,
-			uint64_t key)
+void set_handler(struct xta_hvm *h, enum xta_handler handler, uint64_t key)
 {
 	if (!h->open || h->have_handler)
 		return;
@@ -600,8 +599,8 @@ static uint64_t word64(const struct xta_rec *rec, unsigned i)
 }
 
 static inline __attribute__((always_inline))
-void hvm_handler(struct xta_analysis *a, struct xta_pcpu *p,
-			struct xta_vcpu *v, const struct xta_rec *rec)
+void hvm_handler(struct xta_analysis *a, struct xta_vcpu *v,
+		 const struct xta_rec *rec)
 {
 	struct xta_hvm *h = hvm_of(v);
 	unsigned minor = rec->event & 0xff;
@@ -609,7 +608,6 @@ void hvm_handler(struct xta_analysis *a, struct xta_pcpu *p,
 	bool write = rec->event & 0x200;
 	uint32_t d0 = rec->extra ? rec->data[0] : 0;
 
-	p->hvm_volume[2] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
 	switch (minor) {
 	case 0x01:	/* PF_XEN: error code, va */
 		set_handler(h, XTA_H_PF, d0 & 0x1f);
@@ -937,15 +935,46 @@ static void class_table_init(void)
 	class_table_ready = true;
 }
 
-/* What one trace record changes: the hot path. */
+/* What one trace record changes: the hot path. The commonest events of
+ * PV and HVM guests whose vCPU is known go straight to their handling;
+ * everything else takes the general route by class. */
 static inline __attribute__((always_inline)) void
-event(struct xta_analysis *a, struct xta_pcpu *p, const struct xta_rec *rec)
+event(struct xta_analysis *a, struct xta_pcpu *p, const struct xta_rec *rec,
+      unsigned size)
 {
 	uint32_t ev = rec->event;
-	unsigned class = class_table[(ev >> 16) & 0xfff];
-	struct xta_vcpu *v;
+	struct xta_vcpu *v = p->current;
+	unsigned class;
 
-	p->volume[class] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
+	switch (ev) {
+	case TRC_HVM_VMENTRY:
+	case TRC_HVM_VMEXIT:
+	case TRC_HVM_VMEXIT64:
+		if (!v || v->type != XTA_VCPU_HVM)
+			break;
+		p->volume[XTA_CLASS_HVM] += size;
+		hvm_entryexit(a, p, v, rec, size);
+		return;
+	case TRC_PV_HYPERCALL_V2:
+	case TRC_PV_HYPERCALL_SUBCALL:
+		if (!v || v->type != XTA_VCPU_PV)
+			break;
+		p->volume[XTA_CLASS_PV] += size;
+		pv_record(a, v, rec);
+		return;
+	default:
+		if ((ev & 0x0ffff000) == TRC_HVM_HANDLER && v &&
+		    v->type == XTA_VCPU_HVM) {
+			p->volume[XTA_CLASS_HVM] += size;
+			p->hvm_volume[2] += size;
+			hvm_handler(a, v, rec);
+			return;
+		}
+		break;
+	}
+
+	class = class_table[(ev >> 16) & 0xfff];
+	p->volume[class] += size;
 	switch (class) {
 	case XTA_CLASS_PV:
 		v = guest_vcpu(a, p, XTA_VCPU_PV);
@@ -955,16 +984,18 @@ event(struct xta_analysis *a, struct xta_pcpu *p, const struct xta_rec *rec)
 	case XTA_CLASS_HVM:
 		if ((ev & 0x0ffff000) == TRC_HVM_EMUL) {
 			/* Emulated-device events come in any context. */
-			p->hvm_volume[3] += 4 + 8u * rec->has_tsc + 4u * rec->extra;
+			p->hvm_volume[3] += size;
 			break;
 		}
 		v = guest_vcpu(a, p, XTA_VCPU_HVM);
 		if (!v)
 			break;
-		if ((ev & 0x0ffff000) == TRC_HVM_ENTRYEXIT)
-			hvm_entryexit(a, p, v, rec);
-		else if ((ev & 0x0ffff000) == TRC_HVM_HANDLER)
-			hvm_handler(a, p, v, rec);
+		if ((ev & 0x0ffff000) == TRC_HVM_ENTRYEXIT) {
+			hvm_entryexit(a, p, v, rec, size);
+		} else if ((ev & 0x0ffff000) == TRC_HVM_HANDLER) {
+			p->hvm_volume[2] += size;
+			hvm_handler(a, v, rec);
+		}
 		break;
 	case XTA_CLASS_SCHED:
 		if ((ev & 0x0ffff000) == TRC_SCHED_MIN)
@@ -1014,7 +1045,7 @@ void xta_analysis_feed(struct xta_analysis *a, const struct xta_rec *rec)
 		p->last_tsc = rec->tsc;
 	}
 	span_update(a, rec->tsc);
-	event(a, p, rec);
+	event(a, p, rec, 4 + 8u * rec->has_tsc + 4u * rec->extra);
 }
 
 /*
@@ -1063,7 +1094,7 @@ static void run_stretch(struct xta_analysis *a, struct xta_reader *r)
 		rec.has_tsc = hdr >> 31;
 		if (__builtin_expect(!a->first_tsc, 0))
 			span_update(a, t);
-		event(a, p, &rec);
+		event(a, p, &rec, (unsigned)size);
 		pos += size;
 		n++;
 	}
