@@ -504,7 +504,7 @@ void hvm_close(struct xta_analysis *a, struct xta_vcpu *v, uint64_t tsc)
 	/* A handful of kinds make up most exits: a small direct-mapped
 	 * cache in front of the table. */
 	{
-		unsigned c = (unsigned)detail_hash(h->slot, h->handler, h->key) &
+		unsigned c = (unsigned)(h->slot ^ h->handler ^ h->key ^ (h->key >> 8)) &
 			     (XTA_DETAIL_CACHE - 1);
 		struct xta_detail_cache *e = &h->cache[c];
 
