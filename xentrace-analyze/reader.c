@@ -118,6 +118,9 @@ static void activate(struct xta_reader *r, struct xta_cpu *c)
 	c->state = CPU_ACTIVE;
 	c->head_valid = false;
 	r->active[r->nr_active++] = c->id;
+	/* Its next record is not known yet: whoever is current stops at
+	 * its next record so that the merge looks at this one first. */
+	r->limit = 0;
 }
 
 static void deactivate(struct xta_reader *r, struct xta_cpu *c,
@@ -130,6 +133,8 @@ static void deactivate(struct xta_reader *r, struct xta_cpu *c,
 		}
 	c->state = (uint8_t)state;
 	c->head_valid = false;
+	if (c->last_tsc > r->horizon)
+		r->horizon = c->last_tsc;
 	if (r->cur == c)
 		r->cur = NULL;
 }
@@ -426,6 +431,22 @@ static void deliver(struct xta_reader *r, struct xta_cpu *c,
 	r->stats.records++;
 }
 
+/* A window whose first record is older than where another pCPU has got
+ * to: the merge had to go on without it (look-ahead bound). */
+static void late_check(struct xta_reader *r, struct xta_cpu *c)
+{
+	uint32_t hdr;
+	uint64_t tsc = c->last_tsc;
+
+	if (c->end - c->pos < 12)
+		return;
+	memcpy(&hdr, c->pos, sizeof(hdr));
+	if (hdr >> 31)
+		memcpy(&tsc, c->pos + 4, sizeof(tsc));
+	if (tsc < r->horizon && tsc >= c->last_tsc)
+		r->stats.late_records++;
+}
+
 /* Picks the pCPU with the oldest next record; the current one keeps
  * going on a tie. pCPUs whose next record is not decoded yet go first. */
 static void choose(struct xta_reader *r, struct xta_cpu *prev)
@@ -448,9 +469,10 @@ static void choose(struct xta_reader *r, struct xta_cpu *prev)
 			second = key;
 		}
 	}
-	if (best && prev && best != prev && best->head_valid &&
-	    best->head_tsc < prev->last_tsc)
-		r->stats.late_records++;
+	if (prev && prev->last_tsc > r->horizon)
+		r->horizon = prev->last_tsc;
+	if (best && best->head_valid && best->head_tsc < r->horizon)
+		r->stats.late_records++;	/* another pCPU got ahead */
 	r->cur = best;
 	r->limit = second;
 }
@@ -483,6 +505,7 @@ int xta_reader_next_slow(struct xta_reader *r, struct xta_rec *rec)
 				c->pos = w.data;
 				c->end = w.data + w.len;
 				c->win_truncated = w.len < w.declared;
+				late_check(r, c);
 				window_record(r, c, &w, rec);
 				return 1;
 			case FETCH_STALLED:

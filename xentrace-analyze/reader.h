@@ -64,7 +64,9 @@ struct xta_reader_stats {
 	uint64_t records;	/* XTA_REC_EVENT records delivered */
 	uint64_t windows;
 	uint64_t tsc_backwards;	/* records older than their pCPU's previous */
-	uint64_t late_records;	/* delivered after a newer record (bound hit) */
+	uint64_t late_records;	/* stretches of records delivered after a
+				 * newer record of another pCPU: the
+				 * look-ahead bound was hit */
 	uint64_t stalls;	/* times a pCPU waited beyond the bound */
 	unsigned nr_cpus;	/* highest pCPU seen + 1 */
 };
@@ -121,6 +123,7 @@ struct xta_reader {
 	size_t queue_limit;
 	struct xta_buf *free_bufs;
 	uint32_t win_words[2];	/* payload of the last XTA_REC_WINDOW */
+	uint64_t horizon;	/* newest TSC a pCPU was left at */
 };
 
 /*

@@ -229,10 +229,14 @@ void xta_report_trace_notes(struct xta_doc *doc, const struct xta_trace *t,
 	if (t->clock_assumed)
 		xta_doc_warning(doc, "clock rate assumed (%.3g GHz): pass --cpu-hz "
 				"or write %s.meta", t->cpu_hz / 1e9, t->path);
-	if (a->rstats.late_records || a->rstats.tsc_backwards)
-		xta_doc_warning(doc, "%" PRIu64 " records out of time order "
-				"(%" PRIu64 " older than their pCPU's previous one)",
-				a->rstats.late_records, a->rstats.tsc_backwards);
+	if (a->rstats.late_records)
+		xta_doc_warning(doc, "%" PRIu64 " stretches of records came out of "
+				"time order: the merge's look-ahead bound was hit "
+				"(%" PRIu64 " pCPU waits); counts may differ slightly",
+				a->rstats.late_records, a->rstats.stalls);
+	if (a->rstats.tsc_backwards)
+		xta_doc_warning(doc, "%" PRIu64 " records are older than their "
+				"pCPU's previous record", a->rstats.tsc_backwards);
 #undef KEY
 }
 

@@ -544,6 +544,9 @@ static void test_stream_equals_mapped(void)
 	read_mem(s.buf, s.len, true, 64, &bounded);
 	CU_ASSERT_EQUAL(bounded.err.status, XTA_READ_OK);
 	CU_ASSERT_EQUAL(events(&bounded, e, 0), total);
+	/* ... and when they come out of order, that is said. */
+	CU_ASSERT(bounded.stats.stalls > 0);
+	CU_ASSERT(same_runs(&mapped, &bounded) || bounded.stats.late_records > 0);
 	run_free(&mapped);
 	run_free(&stream);
 	run_free(&bounded);
