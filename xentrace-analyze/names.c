@@ -391,6 +391,62 @@ static const struct {
 	{ TRC_HW_IRQ_HANDLED, "irq_handled" },
 };
 
+/* TRC_SCHED_CLASS_EVT(scheduler, n), as the schedulers in
+ * xen/common/sched/ define them. */
+static const char *sched_class_event_name(uint32_t event)
+{
+	static const char *const credit[] = {
+		[1] = "csched:sched_tasklet", [2] = "csched:account_start",
+		[3] = "csched:account_stop", [4] = "csched:stolen_unit",
+		[5] = "csched:picked_cpu", [6] = "csched:tickle",
+		[7] = "csched:boost_start", [8] = "csched:boost_end",
+		[9] = "csched:schedule", [10] = "csched:ratelimit",
+		[11] = "csched:steal_check",
+	};
+	static const char *const credit2[] = {
+		[1] = "csched2:tick", [2] = "csched2:runq_pos",
+		[3] = "csched2:credit_burn", [4] = "csched2:credit_add",
+		[5] = "csched2:tickle_check", [6] = "csched2:tickle",
+		[7] = "csched2:credit_reset", [8] = "csched2:sched_tasklet",
+		[9] = "csched2:update_load", [10] = "csched2:runq_assign",
+		[11] = "csched2:update_unit_load", [12] = "csched2:update_runq_load",
+		[13] = "csched2:tickle_new", [14] = "csched2:runq_max_weight",
+		[15] = "csched2:migrate", [16] = "csched2:load_check",
+		[17] = "csched2:load_balance", [19] = "csched2:picked_cpu",
+		[20] = "csched2:runq_candidate", [21] = "csched2:schedule",
+		[22] = "csched2:ratelimit", [23] = "csched2:runq_cand_check",
+	};
+	static const char *const rtds[] = {
+		[1] = "rtds:tickle", [2] = "rtds:runq_pick",
+		[3] = "rtds:budget_burn", [4] = "rtds:budget_replenish",
+		[5] = "rtds:sched_tasklet", [6] = "rtds:schedule",
+	};
+	static const char *const null_sched[] = {
+		[1] = "snull:picked_cpu", [2] = "snull:unit_assign",
+		[3] = "snull:unit_deassign", [4] = "snull:migrate",
+		[5] = "snull:schedule", [6] = "snull:tasklet",
+	};
+	unsigned id = (event >> TRC_SCHED_ID_SHIFT) & ((1u << TRC_SCHED_ID_BITS) - 1);
+	unsigned n = event & 0x1ff;
+	const char *name = NULL;
+
+	switch (id) {
+	case TRC_SCHED_CSCHED:
+		name = n < ARRAY_SIZE(credit) ? credit[n] : NULL;
+		break;
+	case TRC_SCHED_CSCHED2:
+		name = n < ARRAY_SIZE(credit2) ? credit2[n] : NULL;
+		break;
+	case TRC_SCHED_RTDS:
+		name = n < ARRAY_SIZE(rtds) ? rtds[n] : NULL;
+		break;
+	case TRC_SCHED_SNULL:
+		name = n < ARRAY_SIZE(null_sched) ? null_sched[n] : NULL;
+		break;
+	}
+	return name ? name : "sched_class";
+}
+
 const char *xta_event_name(uint32_t event)
 {
 	uint32_t sub = event & 0x0ffff000;
@@ -401,7 +457,7 @@ const char *xta_event_name(uint32_t event)
 		return "runstate_change";
 	/* Scheduler-specific events (credit, credit2, ...). */
 	if (sub == TRC_SCHED_CLASS)
-		return "sched_class";
+		return sched_class_event_name(plain);
 	/* 64-bit, nested and paging-level variants share the base name. */
 	if (sub == TRC_HVM_ENTRYEXIT)
 		plain &= ~(uint32_t)(TRC_64_FLAG | TRC_HVM_NESTEDFLAG);
