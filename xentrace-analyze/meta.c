@@ -105,17 +105,29 @@ int xta_meta_find(const char *trace, struct xta_meta *meta, char *err,
 		  size_t errlen)
 {
 	size_t len = strlen(trace);
+	const char *slash, *dot;
 	int ret;
 
 	memset(meta, 0, sizeof(*meta));
 	if (!strcmp(trace, "-"))
 		return 0;
+	/* trace.bin.xz.meta, then trace.bin.meta, then trace.meta */
 	ret = try_sidecar(trace, len, meta, err, errlen);
 	if (ret)
 		return ret;
 	if (len > 3 && (!strcmp(trace + len - 3, ".xz") ||
-			!strcmp(trace + len - 3, ".gz")))
-		return try_sidecar(trace, len - 3, meta, err, errlen);
+			!strcmp(trace + len - 3, ".gz"))) {
+		len -= 3;
+		ret = try_sidecar(trace, len, meta, err, errlen);
+		if (ret)
+			return ret;
+	}
+	slash = strrchr(trace, '/');
+	for (dot = trace + len; dot > trace && dot[-1] != '.' && dot[-1] != '/'; dot--)
+		;
+	dot = dot > trace && dot[-1] == '.' ? dot - 1 : NULL;
+	if (dot && dot > (slash ? slash + 1 : trace))
+		return try_sidecar(trace, (size_t)(dot - trace), meta, err, errlen);
 	return 0;
 }
 

@@ -25,8 +25,10 @@ struct xta_meta {
 
 /*
  * Looks for the sidecar of trace: "TRACE.meta", then the same without a
- * .xz/.gz suffix. Returns 1 and fills meta when one is found, 0 when there
- * is none, -1 with a sentence in err when one exists but is unusable.
+ * .xz/.gz suffix, then without the file's extension as well (trace.bin.xz:
+ * trace.bin.xz.meta, trace.bin.meta, trace.meta). Returns 1 and fills meta
+ * when one is found, 0 when there is none, -1 with a sentence in err when
+ * one exists but is unusable.
  */
 int xta_meta_find(const char *trace, struct xta_meta *meta, char *err,
 		  size_t errlen);

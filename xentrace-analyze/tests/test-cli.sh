@@ -85,6 +85,10 @@ check 0 "sidecar" -- "$XTA" overhead "$tmp/t.bin.xz" &&
 	has "$tmp/out" "web1 (d1)" "domain named from the sidecar" &&
 	has "$tmp/out" "t.bin.meta" "clock source named"
 check 0 "domain by name" -- "$XTA" summary -d web1 "$tmp/t.bin.xz"
+mv "$tmp/t.bin.meta" "$tmp/t.meta"
+check 0 "sidecar without the extension" -- "$XTA" summary -d 1 "$tmp/t.bin.xz" &&
+	has "$tmp/out" "web1 (d1)" "trace.meta found for trace.bin.xz"
+mv "$tmp/t.meta" "$tmp/t.bin.meta"
 printf '{ "cpu_hz": "fast" }\n' > "$tmp/t.bin.meta"
 check 1 "broken sidecar" -- "$XTA" summary "$tmp/t.bin.xz" && has "$tmp/err" "t.bin.meta" "broken sidecar named"
 
