@@ -965,6 +965,24 @@ struct xta_doc *xta_report_overhead(const struct xta_trace *t,
 	if (!o.timed && !o.counted)
 		xta_doc_warning(doc, "no PV or HVM entries into Xen for %s", sel->label);
 	if (o.timed) {
+		uint64_t ran = 0, inxen = total_cycles(&o);
+
+		/* How big the overhead is next to what the vCPUs ran: time in
+		 * Xen is part of a vCPU's running time. */
+		for (unsigned i = 0; i < t->a->nr_doms; i++) {
+			const struct xta_domain *d = t->a->dom[i];
+
+			if (!xta_domsel_match(t, sel, d) || d->id == XTA_DOMID_IDLE)
+				continue;
+			for (unsigned j = 0; j < d->nr_vcpus; j++)
+				if (d->vcpu[j] && d->vcpu[j]->hvm)
+					ran += d->vcpu[j]->runstate[XTA_RS_RUNNING].cycles;
+		}
+		if (ran)
+			xta_doc_note(doc, "Time in Xen", "%.3f s, %.1f %% of the %.3f s "
+				     "the HVM/PVH vCPUs ran (Halt excluded)",
+				     secs(t, inxen), 100.0 * (double)inxen / (double)ran,
+				     secs(t, ran));
 		xta_doc_heading(doc, 1, "HVM/PVH: time in Xen per exit");
 		overhead_tables(doc, t, &o, true);
 	}
