@@ -135,6 +135,47 @@ static void test_hvm_exits_and_runstates(void)
 	synth_free(&s);
 }
 
+/* A VMX guest: exit reasons 0-75 only, vectors in INTR records. */
+static void test_vmx_detection(void)
+{
+	struct synth s;
+	struct xta_analysis *a;
+	struct xta_reader *r;
+	char err[256];
+	uint32_t vec = 0xef, port = 0x3f8;
+
+	synth_init(&s);
+	synth_window(&s, 0);
+	synth_runstate(&s, 100, 4, 0, 1, 0);
+	vmexit(&s, 200, 1);			/* EXTERNAL_INTERRUPT */
+	handler(&s, TRC_HVM_INTR, 1, &vec);
+	synth_rec0(&s, TRC_HVM_VMENTRY, 230);
+	vmexit(&s, 300, 30);			/* IO_INSTRUCTION */
+	handler(&s, TRC_HVM_IOPORT_WRITE, 1, &port);
+	synth_rec0(&s, TRC_HVM_VMENTRY, 310);
+	synth_close(&s);
+
+	a = analyze_synth(&s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(xta_analysis_vendor(a), XTA_VENDOR_VMX);
+	CU_ASSERT_PTR_NOT_NULL(strstr(xta_analysis_vendor_reason(a), "VMX"));
+	CU_ASSERT_EQUAL(xta_domain_find(a, 4)->vcpu[0]->hvm->exit[1].cycles, 30);
+	CU_ASSERT_EQUAL(xta_domain_find(a, 4)->vcpu[0]->hvm->exit[30].cycles, 10);
+	xta_analysis_free(a);
+
+	/* --vendor wins over the evidence. */
+	CU_ASSERT_EQUAL_FATAL(xta_reader_open_mem(&r, s.buf, s.len, NULL, err,
+						  sizeof(err)), 0);
+	a = xta_analysis_new();
+	a->vendor_override = XTA_VENDOR_SVM;
+	xta_analysis_run(a, r);
+	xta_reader_close(r);
+	CU_ASSERT_EQUAL(xta_analysis_vendor(a), XTA_VENDOR_SVM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(xta_analysis_vendor_reason(a), "--vendor"));
+	xta_analysis_free(a);
+	synth_free(&s);
+}
+
 /* PV counts, multicall subcalls, sched_op commands, traps. */
 static void test_pv_counts(void)
 {
@@ -515,6 +556,7 @@ static void test_overhead_and_compare(void)
 
 static const struct xlp_test analysis_tests[] = {
 	{ "HVM exits and runstates", test_hvm_exits_and_runstates },
+	{ "VMX detected, --vendor overrides", test_vmx_detection },
 	{ "PV counts", test_pv_counts },
 	{ "attribution of records", test_attribution },
 	{ NULL, NULL },
