@@ -34,6 +34,9 @@ struct xta_window {
 	struct xta_buf *buf;
 };
 
+/* Where cursors point when there is nothing to read. */
+static const uint32_t no_data;
+
 struct xta_buf {
 	struct xta_buf *next;
 	size_t cap;
@@ -104,6 +107,8 @@ static struct xta_cpu *cpu_get(struct xta_reader *r, unsigned id)
 		return c;
 	c = xta_calloc(1, sizeof(*c));
 	c->id = (uint16_t)id;
+	/* No window yet: an empty one, so that cursor arithmetic is defined. */
+	c->pos = c->end = (const uint8_t *)&no_data;
 	c->state = CPU_ENDED;	/* not in the merge until it has a window */
 	r->cpus[id] = c;
 	if (id >= r->stats.nr_cpus)
@@ -290,7 +295,10 @@ static struct xta_cpu *scan_one(struct xta_reader *r)
 		if (avail < w.len)
 			w.len = (uint32_t)avail;
 		w.data = r->map + w.offset;
-	} else if (w.len) {
+	} else if (!w.len) {
+		/* An empty window still needs somewhere to point. */
+		w.data = (const uint8_t *)&no_data;
+	} else {
 		ssize_t got;
 
 		w.buf = buf_get(r, w.len);

@@ -800,7 +800,8 @@ void xta_overhead_collect(const struct xta_trace *t,
 				collect_pv(v->pv, o);
 		}
 	}
-	qsort(o->f, o->n, sizeof(*o->f), cmp_factor);
+	if (o->n)
+		qsort(o->f, o->n, sizeof(*o->f), cmp_factor);
 }
 
 void xta_overhead_free(struct xta_overhead *o)
