@@ -45,6 +45,15 @@ expect_info_words() { # FIELD WORD...
 }
 
 # --- guests -------------------------------------------------------------------
+# Default time to wait for a guest: the scenario's timeout less 30 s (so
+# that lab/run --timeout scales it too), at least 30 s. Under TCG a PVH
+# guest is several times slower than a PV one, and the host may be busy.
+default_wait() {
+    local t=$(( ${SCENARIO_TIMEOUT:-150} - 30 ))
+    [ $t -ge 30 ] || t=30
+    echo $t
+}
+
 # Write an xl config for a lab guest to $OUT/NAME.cfg and print its path.
 # Defaults: memory=256 vcpus=1, the lab kernel and guest initramfs,
 # console=hvc0, on_poweroff/on_reboot/on_crash=destroy.
@@ -83,11 +92,11 @@ guest_cfg() { # NAME TYPE [KEY=VALUE...]
 domid() { xl domid "$1" 2>/dev/null; }
 domain_exists() { xl domid "$1" >/dev/null 2>&1; }
 
-# Wait until domain NAME is gone; after TIMEOUT seconds (default 120)
-# destroy it and return 1. Polls xenstore once a second (cheap: under TCG
+# Wait until domain NAME is gone; after TIMEOUT seconds (default: the
+# scenario's timeout less 30 s, see default_wait) destroy it and return 1. Polls xenstore once a second (cheap: under TCG
 # every 'xl' run costs the guests CPU time).
 wait_domain_gone() { # NAME [TIMEOUT]
-    local name=$1 tmo=${2:-120} id start now
+    local name=$1 tmo=${2:-$(default_wait)} id start now
     id=$(domid "$name") || return 0
     read -r start _ </proc/uptime
     start=${start%.*}
@@ -116,11 +125,11 @@ guest_finished() { # FILE
     grep -q "$GUEST_DONE_MARKER .* rc=0 " "$1"
 }
 
-# xl create CFG, wait for the domain to power off (at most TIMEOUT s, default
-# 120), save its console to CONSOLE (default $OUT/console.log) and check the
+# xl create CFG, wait for the domain to power off (at most TIMEOUT s,
+# default: default_wait), save its console to CONSOLE (default $OUT/console.log) and check the
 # workload's end marker. Sets LAST_DOMID. Returns non-zero on any failure.
 xl_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
-    local cfg=$1 tmo=${2:-120} console=${3:-$OUT/console.log} name rc=0
+    local cfg=$1 tmo=${2:-$(default_wait)} console=${3:-$OUT/console.log} name rc=0
     name=$(sed -n 's/^ *name *= *"\(.*\)".*/\1/p' "$cfg" | head -n1)
     [ -n "$name" ] || { log "no name= in $cfg"; return 1; }
     run xl create "$cfg" || { log "xl create $cfg failed"; return 1; }
