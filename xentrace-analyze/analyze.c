@@ -760,7 +760,8 @@ void pv_hypercall_v2(struct xta_pv *pv, const struct xta_rec *rec,
 	/* Xen 4.17 records exactly one 32-bit argument for each of them
 	 * (the count, or sched_op's command): take it without the walk. */
 	if ((rec->data[0] & TRC_PV_HYPERCALL_V2_ARG_MASK) ==
-	    TRC_PV_HYPERCALL_V2_ARG_32(op == 29 ? 0 : 1) && rec->extra >= 2) {
+	    (uint32_t)TRC_PV_HYPERCALL_V2_ARG_32(op == 29 ? 0 : 1) &&
+	    rec->extra >= 2) {
 		arg[op == 29 ? 0 : 1] = rec->data[1];
 	} else {
 		for (unsigned i = 0; i < 6 && word < rec->extra; i++) {
