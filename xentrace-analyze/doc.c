@@ -306,10 +306,20 @@ static const struct cell *cell_at(const struct xta_table *t, unsigned row,
 
 /* ---- text ---- */
 
+/* Columns s takes on a terminal: UTF-8 characters, not bytes. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static void print_padded(FILE *out, const char *s, size_t width, bool right,
 			 unsigned indent, bool last)
 {
-	size_t len = strlen(s) + 2 * indent;
+	size_t len = text_width(s) + 2 * indent;
 	size_t pad = width > len ? width - len : 0;
 
 	if (right)
@@ -326,14 +336,14 @@ static void render_text_table(const struct xta_table *t, FILE *out)
 	char buf[512];
 
 	for (unsigned c = 0; c < t->ncols; c++)
-		width[c] = strlen(t->label[c]);
+		width[c] = text_width(t->label[c]);
 	for (unsigned r = 0; r < t->nrows; r++)
 		for (unsigned c = 0; c < t->ncols; c++) {
 			const struct cell *cl = cell_at(t, r, c);
 			size_t w;
 
 			cell_text(cl, buf, sizeof(buf));
-			w = strlen(buf) + 2 * cl->indent;
+			w = text_width(buf) + 2 * cl->indent;
 			if (w > width[c])
 				width[c] = w;
 		}

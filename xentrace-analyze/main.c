@@ -64,7 +64,10 @@ static void usage_command(const char *cmd, FILE *out)
 		      "HVM exits (time in Xen from VMEXIT to VMENTRY) with every handler\n"
 		      "detail under its exit, PV events and hypercalls by number.\n\n"
 		      "Options:\n"
-		      "  -d, --domain SPEC   all (default), guests, an id (3, d3) or a name\n", out);
+		      "  -d, --domain SPEC   all (default), guests, an id (3, d3) or a name\n"
+		      "      --top N         per exit, the N handler details with the most\n"
+		      "                      time and one row for the rest; 0: all (default:\n"
+		      "                      20 in text and html, all in csv and json)\n", out);
 	else if (!strcmp(cmd, "overhead"))
 		fputs("Usage: xentrace-analyze overhead [OPTIONS] TRACE\n\n"
 		      "Overhead factors with their group, count, time in Xen and share,\n"
@@ -72,7 +75,11 @@ static void usage_command(const char *cmd, FILE *out)
 		      "and shown apart). PV traces carry no durations: PV factors are\n"
 		      "counted.\n\n"
 		      "Options:\n"
-		      "  -d, --domain SPEC   guests (default: all but dom0), all, an id or a name\n", out);
+		      "  -d, --domain SPEC   guests (default: all but dom0), all, an id or a name\n"
+		      "      --top N         per factor table, the N factors with the most\n"
+		      "                      time (or entries) and one row for the rest;\n"
+		      "                      0: all (default: 20 in text and html, all in\n"
+		      "                      csv and json)\n", out);
 	else if (!strcmp(cmd, "compare"))
 		fputs("Usage: xentrace-analyze compare [OPTIONS] A B\n\n"
 		      "A and B are traces, each optionally followed by @DOMAIN to pick a\n"
@@ -82,7 +89,11 @@ static void usage_command(const char *cmd, FILE *out)
 		      "overall. Time in Xen when both sides are HVM/PVH, else entries\n"
 		      "into Xen.\n\n"
 		      "Options:\n"
-		      "  -d, --domain SPEC   for sides without @: guests (default), all, ...\n", out);
+		      "  -d, --domain SPEC   for sides without @: guests (default), all, ...\n"
+		      "      --top N         per factor table, the N factors with the most\n"
+		      "                      time (or entries) and one row for the rest;\n"
+		      "                      0: all (default: 20 in text and html, all in\n"
+		      "                      csv and json)\n", out);
 	else if (!strcmp(cmd, "dump"))
 		fputs("Usage: xentrace-analyze dump [OPTIONS] TRACE\n\n"
 		      "One line per record in time order: seconds since the first record,\n"
@@ -101,6 +112,8 @@ struct cli {
 	const char *domain;
 	struct xta_load_opts load;
 	uint64_t limit;
+	struct xta_report_opts report;
+	bool top_given;		/* --top on the command line */
 	bool stats;
 	char **args;
 	int nargs;
@@ -164,7 +177,7 @@ static int fail(const char *fmt, ...)
 static int parse_options(struct cli *cli, int argc, char **argv)
 {
 	enum { OPT_CPU_HZ = 256, OPT_META, OPT_VENDOR, OPT_STREAM,
-	       OPT_REORDER, OPT_STATS };
+	       OPT_REORDER, OPT_STATS, OPT_TOP };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -178,6 +191,7 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 		{ "stream", no_argument, NULL, OPT_STREAM },
 		{ "reorder-limit", required_argument, NULL, OPT_REORDER },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -229,6 +243,16 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 		case OPT_STATS:
 			cli->stats = true;
 			break;
+		case OPT_TOP:
+			if (!strcmp(cli->cmd, "dump"))
+				return fail("--top: dump has no factor tables (--limit "
+					    "bounds the records)");
+			if (xlp_parse_u64(optarg, "--top", 0, UINT32_MAX,
+					  &cli->report.top, err, sizeof(err)))
+				return fail("%s (want a number of rows, 0 for all)",
+					    err);
+			cli->top_given = true;
+			break;
 		case 'h':
 			usage_command(cli->cmd, stdout);
 			exit(EXIT_OK);
@@ -239,6 +263,11 @@ static int parse_options(struct cli *cli, int argc, char **argv)
 	}
 	cli->args = argv + optind;
 	cli->nargs = argc - optind;
+	/* People read text and HTML: the top factors. Scripts read CSV and
+	 * JSON: everything, unless they ask. */
+	if (!cli->top_given)
+		cli->report.top = cli->format == XTA_FORMAT_TEXT ||
+				  cli->format == XTA_FORMAT_HTML ? XTA_TOP_DEFAULT : 0;
 	return EXIT_OK;
 }
 
@@ -325,9 +354,9 @@ static int one_trace_command(struct cli *cli)
 		return EXIT_DAMAGED;
 	}
 	if (!strcmp(cli->cmd, "summary"))
-		doc = xta_report_summary(&t, &sel);
+		doc = xta_report_summary(&t, &sel, &cli->report);
 	else
-		doc = xta_report_overhead(&t, &sel);
+		doc = xta_report_overhead(&t, &sel, &cli->report);
 	xta_trace_free(&t);
 	return emit(cli, doc, damaged);
 }
@@ -394,7 +423,7 @@ static int compare_command(struct cli *cli)
 	damaged = report_damage(a.t);
 	if (!same)
 		damaged |= report_damage(b.t);
-	ret = emit(cli, xta_report_compare(&a, &b), damaged);
+	ret = emit(cli, xta_report_compare(&a, &b, &cli->report), damaged);
 out_traces:
 	xta_trace_free(&ta);
 	if (!same)

@@ -360,14 +360,24 @@ static int cmp_detail(const void *x, const void *y)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
+/* "... 12 more details (--top 0 shows all)" */
+static void more_label(struct xta_table *tb, uint64_t n, const char *what,
+		       const char *whats)
+{
+	xta_cell_str(tb, "\u2026 %" PRIu64 " more %s (--top 0 shows all)", n,
+		     n == 1 ? what : whats);
+}
+
 static void summary_hvm(struct xta_doc *doc, const struct xta_trace *t,
-			const struct xta_domain *d, const struct xta_vcpu *v)
+			const struct xta_domain *d, const struct xta_vcpu *v,
+			uint64_t top)
 {
 	const struct xta_hvm *h = v->hvm;
 	struct xta_table *tb;
 	const struct xta_detail **list;
 	char buf[64], label[160];
 	uint64_t injected = 0;
+	unsigned shown;
 
 	tb = xta_doc_table(doc, "exits", "HVM exits: time in Xen from VMEXIT to VMENTRY, by exit and handler detail",
 			   "exit:Exit|code:>Code|group:Group|" STAT_COLS);
@@ -390,8 +400,10 @@ static void summary_hvm(struct xta_doc *doc, const struct xta_trace *t,
 		for (unsigned i = 0; i < h->detail_cap; i++)
 			if (h->detail[i].used && h->detail[i].slot == s)
 				list[n++] = &h->detail[i];
-		qsort(list, n, sizeof(*list), cmp_detail);
-		for (unsigned i = 0; i < n; i++) {
+		if (n)
+			qsort(list, n, sizeof(*list), cmp_detail);
+		shown = top && n > top ? (unsigned)top : n;
+		for (unsigned i = 0; i < shown; i++) {
 			detail_label(t, list[i]->handler, list[i]->key, label,
 				     sizeof(label));
 			xta_table_row(tb);
@@ -401,6 +413,19 @@ static void summary_hvm(struct xta_doc *doc, const struct xta_trace *t,
 			xta_cell_str(tb, "%s", xta_group_names[xta_group_hvm(t->vendor, s,
 					list[i]->handler, list[i]->key)]);
 			stat_cells(tb, t, &list[i]->st, true);
+		}
+		if (shown < n) {
+			struct xta_stat rest = { 0 };
+
+			for (unsigned i = shown; i < n; i++)
+				xta_stat_merge(&rest, &list[i]->st);
+			xta_table_row(tb);
+			xta_table_indent(tb, 1);
+			more_label(tb, n - shown, "detail", "details");
+			xta_cell_empty(tb);
+			xta_cell_empty(tb);
+			stat_cells(tb, t, &rest, true);
+			xta_stat_free(&rest);
 		}
 	}
 	free(list);
@@ -502,7 +527,8 @@ static void summary_pv(struct xta_doc *doc, const struct xta_trace *t,
 }
 
 static void summary_vcpu(struct xta_doc *doc, const struct xta_trace *t,
-			 const struct xta_domain *d, const struct xta_vcpu *v)
+			 const struct xta_domain *d, const struct xta_vcpu *v,
+			 uint64_t top)
 {
 	struct xta_table *tb;
 
@@ -548,7 +574,7 @@ static void summary_vcpu(struct xta_doc *doc, const struct xta_trace *t,
 	if (v->pv)
 		summary_pv(doc, t, d, v);
 	if (v->hvm)
-		summary_hvm(doc, t, d, v);
+		summary_hvm(doc, t, d, v, top);
 }
 
 static void summary_anomalies(struct xta_doc *doc, const struct xta_analysis *a)
@@ -588,8 +614,10 @@ static void summary_anomalies(struct xta_doc *doc, const struct xta_analysis *a)
 }
 
 struct xta_doc *xta_report_summary(const struct xta_trace *t,
-				   const struct xta_domsel *sel)
+				   const struct xta_domsel *sel,
+				   const struct xta_report_opts *opts)
 {
+	uint64_t top = opts ? opts->top : 0;
 	const struct xta_analysis *a = t->a;
 	struct xta_doc *doc;
 	struct xta_table *tb;
@@ -641,7 +669,7 @@ struct xta_doc *xta_report_summary(const struct xta_trace *t,
 		}
 		for (unsigned j = 0; j < d->nr_vcpus; j++)
 			if (d->vcpu[j])
-				summary_vcpu(doc, t, d, d->vcpu[j]);
+				summary_vcpu(doc, t, d, d->vcpu[j], top);
 	}
 	return doc;
 }
@@ -833,10 +861,48 @@ static uint64_t total_count(const struct xta_overhead *o)
 	return sum;
 }
 
+/* One row of a factor table; Halt has no share of the overhead. */
+static void factor_row(struct xta_table *tb, const struct xta_trace *t,
+		       const struct xta_factor *f, uint64_t tot_n, uint64_t tot_c)
+{
+	bool halt = f->group == XTA_G_HALT;
+
+	xta_table_row(tb);
+	xta_cell_str(tb, "%s", f->label);
+	xta_cell_str(tb, "%s", xta_group_names[f->group]);
+	xta_cell_u64(tb, f->count);
+	if (f->timed) {
+		xta_cell_f64(tb, secs(t, f->cycles), 6);
+		if (f->st.count) {
+			xta_cell_f64(tb, usecs(t, f->cycles / f->st.count), 2);
+			xta_cell_f64(tb, usecs(t, xta_stat_percentile(&f->st, 0.95)), 2);
+		} else {
+			xta_cell_empty(tb);
+			xta_cell_empty(tb);
+		}
+		if (halt) {
+			xta_cell_empty(tb);
+			xta_cell_empty(tb);
+		} else {
+			xta_cell_f64(tb, tot_c ? 100.0 * f->cycles / tot_c : 0, 2);
+			xta_cell_f64(tb, tot_c ? (double)f->cycles / tot_c : 0, 4);
+		}
+	} else if (halt) {
+		xta_cell_empty(tb);
+		xta_cell_empty(tb);
+	} else {
+		xta_cell_f64(tb, tot_n ? 100.0 * f->count / tot_n : 0, 2);
+		xta_cell_f64(tb, tot_n ? (double)f->count / tot_n : 0, 4);
+	}
+}
+
 static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
-			    const struct xta_overhead *o, bool timed)
+			    const struct xta_overhead *o, bool timed,
+			    uint64_t top)
 {
 	uint64_t tot_c = 0, tot_n = 0, halt_c = 0, halt_n = 0;
+	uint64_t shown = 0, more = 0, rest_n = 0, rest_c = 0;
+	struct xta_stat rest = { 0 };
 	struct xta_table *tb;
 
 	/* Per group, then per factor; only the kind (timed HVM exits or
@@ -909,50 +975,66 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 	}
 
 	if (timed)
-		tb = xta_doc_table(doc, "factors_time", "HVM overhead factors (Table-2 style, most time first)",
+		tb = xta_doc_table(doc, "factors_time", "HVM overhead factors (Table-2 style, most time first; Halt last)",
 				   "factor:Factor|group:Group|count:>Count|seconds:>Time (s)|mean_us:>Mean (us)|p95_us:>p95 (us)|share:>Share (%)|normalized:>Normalized");
 	else
-		tb = xta_doc_table(doc, "factors_count", "PV overhead factors (most entries first)",
+		tb = xta_doc_table(doc, "factors_count", "PV overhead factors (most entries first; Halt last)",
 				   "factor:Factor|group:Group|count:>Count|share:>Share (%)|normalized:>Normalized");
+	/* The top overhead factors, the rest in one row, then Halt (idle,
+	 * outside the total) whatever its size. */
 	for (unsigned i = 0; i < o->n; i++) {
 		const struct xta_factor *f = &o->f[i];
-		bool halt = f->group == XTA_G_HALT;
 
-		if (f->timed != timed)
+		if (f->timed != timed || f->group == XTA_G_HALT)
 			continue;
-		xta_table_row(tb);
-		xta_cell_str(tb, "%s", f->label);
-		xta_cell_str(tb, "%s", xta_group_names[f->group]);
-		xta_cell_u64(tb, f->count);
-		if (timed) {
-			xta_cell_f64(tb, secs(t, f->cycles), 6);
-			if (f->st.count) {
-				xta_cell_f64(tb, usecs(t, f->cycles / f->st.count), 2);
-				xta_cell_f64(tb, usecs(t, xta_stat_percentile(&f->st, 0.95)), 2);
-			} else {
-				xta_cell_empty(tb);
-				xta_cell_empty(tb);
-			}
-			if (halt) {
-				xta_cell_empty(tb);
-				xta_cell_empty(tb);
-			} else {
-				xta_cell_f64(tb, tot_c ? 100.0 * f->cycles / tot_c : 0, 2);
-				xta_cell_f64(tb, tot_c ? (double)f->cycles / tot_c : 0, 4);
-			}
-		} else if (halt) {
-			xta_cell_empty(tb);
-			xta_cell_empty(tb);
-		} else {
-			xta_cell_f64(tb, tot_n ? 100.0 * f->count / tot_n : 0, 2);
-			xta_cell_f64(tb, tot_n ? (double)f->count / tot_n : 0, 4);
+		if (top && shown == top) {
+			rest_n += f->count;
+			rest_c += f->cycles;
+			xta_stat_merge(&rest, &f->st);
+			more++;
+			continue;
 		}
+		shown++;
+		factor_row(tb, t, f, tot_n, tot_c);
 	}
+	if (more) {
+		char buf[32];
+
+		xta_table_row(tb);
+		more_label(tb, more, "factor", "factors");
+		xta_cell_empty(tb);
+		xta_cell_u64(tb, rest_n);
+		if (timed) {
+			xta_cell_f64(tb, secs(t, rest_c), 6);
+			if (rest.count) {
+				xta_cell_f64(tb, usecs(t, rest_c / rest.count), 2);
+				xta_cell_f64(tb, usecs(t, xta_stat_percentile(&rest, 0.95)), 2);
+			} else {
+				xta_cell_empty(tb);
+				xta_cell_empty(tb);
+			}
+			xta_cell_f64(tb, tot_c ? 100.0 * rest_c / tot_c : 0, 2);
+			xta_cell_f64(tb, tot_c ? (double)rest_c / tot_c : 0, 4);
+		} else {
+			xta_cell_f64(tb, tot_n ? 100.0 * rest_n / tot_n : 0, 2);
+			xta_cell_f64(tb, tot_n ? (double)rest_n / tot_n : 0, 4);
+		}
+		snprintf(buf, sizeof(buf), "%" PRIu64, top);
+		xta_table_attr(tb, "top", buf);
+		snprintf(buf, sizeof(buf), "%" PRIu64, more);
+		xta_table_attr(tb, "more_factors", buf);
+	}
+	xta_stat_free(&rest);
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->f[i].timed == timed && o->f[i].group == XTA_G_HALT)
+			factor_row(tb, t, &o->f[i], tot_n, tot_c);
 }
 
 struct xta_doc *xta_report_overhead(const struct xta_trace *t,
-				    const struct xta_domsel *sel)
+				    const struct xta_domsel *sel,
+				    const struct xta_report_opts *opts)
 {
+	uint64_t top = opts ? opts->top : 0;
 	struct xta_overhead o;
 	struct xta_doc *doc;
 	char title[300];
@@ -985,11 +1067,11 @@ struct xta_doc *xta_report_overhead(const struct xta_trace *t,
 				     secs(t, inxen), 100.0 * (double)inxen / (double)ran,
 				     secs(t, ran));
 		xta_doc_heading(doc, 1, "HVM/PVH: time in Xen per exit");
-		overhead_tables(doc, t, &o, true);
+		overhead_tables(doc, t, &o, true, top);
 	}
 	if (o.counted) {
 		xta_doc_heading(doc, 1, "PV: entries into Xen");
-		overhead_tables(doc, t, &o, false);
+		overhead_tables(doc, t, &o, false, top);
 	}
 	{
 		const char *bar[1];
@@ -1021,8 +1103,10 @@ struct xta_doc *xta_report_overhead(const struct xta_trace *t,
 /* ---- compare ---- */
 
 struct xta_doc *xta_report_compare(const struct xta_side *sa,
-				   const struct xta_side *sb)
+				   const struct xta_side *sb,
+				   const struct xta_report_opts *opts)
 {
+	uint64_t top = opts ? opts->top : 0;
 	struct xta_overhead oa, ob;
 	struct xta_doc *doc;
 	struct xta_table *tb;
@@ -1123,14 +1207,14 @@ struct xta_doc *xta_report_compare(const struct xta_side *sa,
 
 	xta_doc_heading(doc, 1, "A: %s", sa->name);
 	if (oa.timed)
-		overhead_tables(doc, sa->t, &oa, true);
+		overhead_tables(doc, sa->t, &oa, true, top);
 	if (oa.counted)
-		overhead_tables(doc, sa->t, &oa, false);
+		overhead_tables(doc, sa->t, &oa, false, top);
 	xta_doc_heading(doc, 1, "B: %s", sb->name);
 	if (ob.timed)
-		overhead_tables(doc, sb->t, &ob, true);
+		overhead_tables(doc, sb->t, &ob, true, top);
 	if (ob.counted)
-		overhead_tables(doc, sb->t, &ob, false);
+		overhead_tables(doc, sb->t, &ob, false, top);
 	xta_overhead_free(&oa);
 	xta_overhead_free(&ob);
 	return doc;

@@ -88,10 +88,22 @@ void xta_overhead_free(struct xta_overhead *o);
 
 /* ---- documents ---- */
 
+/* --top when not given, for text and HTML (CSV and JSON: all). */
+#define XTA_TOP_DEFAULT 20
+
+struct xta_report_opts {
+	/* Factors per factor table (overhead, compare) and handler details
+	 * per exit (summary) shown; the rest are summed in one row. 0: all. */
+	uint64_t top;
+};
+
+/* opts NULL: everything. */
 struct xta_doc *xta_report_summary(const struct xta_trace *t,
-				   const struct xta_domsel *sel);
+				   const struct xta_domsel *sel,
+				   const struct xta_report_opts *opts);
 struct xta_doc *xta_report_overhead(const struct xta_trace *t,
-				    const struct xta_domsel *sel);
+				    const struct xta_domsel *sel,
+				    const struct xta_report_opts *opts);
 
 struct xta_side {
 	const struct xta_trace *t;
@@ -99,7 +111,8 @@ struct xta_side {
 	char name[160];		/* "trace-pv.bin: guests" */
 };
 struct xta_doc *xta_report_compare(const struct xta_side *a,
-				   const struct xta_side *b);
+				   const struct xta_side *b,
+				   const struct xta_report_opts *opts);
 
 /* Notes every report starts with: trace, clock, vendor, completeness. */
 void xta_report_trace_notes(struct xta_doc *doc, const struct xta_trace *t,

@@ -27,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct xta_analysis *a;
 		struct xta_trace t = { 0 };
 		struct xta_domsel sel = { .all = true };
+		/* A small --top, so that the folded rows are exercised. */
+		const struct xta_report_opts top = { .top = 2 };
 		struct xta_doc *doc;
 		char err[256];
 		FILE *null;
@@ -44,11 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t.vendor = xta_analysis_vendor(a);
 		snprintf(t.clock_note, sizeof(t.clock_note), "fuzz");
 		null = fopen("/dev/null", "w");
-		doc = xta_report_summary(&t, &sel);
+		doc = xta_report_summary(&t, &sel, stream ? &top : NULL);
 		if (null)
 			xta_doc_render(doc, XTA_FORMAT_JSON, null);
 		xta_doc_free(doc);
-		doc = xta_report_overhead(&t, &sel);
+		doc = xta_report_overhead(&t, &sel, &top);
 		if (null) {
 			xta_doc_render(doc, XTA_FORMAT_HTML, null);
 			fclose(null);

@@ -74,6 +74,82 @@ check 0 "compare PV PVH html" -- "$XTA" compare -f html -o "$tmp/c.html" "$PV" "
 	has "$tmp/c.html" "<rect" "compare html has bars"
 check 0 "compare two domains of one trace" -- "$XTA" compare "$PVH@0" "$PVH@d2" &&
 	has "$tmp/out" "Total overhead" "domain compare has a total"
+# --top: 20 factors per table in text and html, all in csv and json
+# unless asked; the rest in one row, the totals as they were.
+hasnt() {
+	n=$((n + 1))
+	if grep -q -- "$2" "$1"; then
+		echo "FAIL: $3: \"$2\" in $(basename "$1")"
+		failed=$((failed + 1))
+	else
+		echo "ok: $3"
+	fi
+}
+# same A B DESCRIPTION
+same() {
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok: $3"
+	else
+		echo "FAIL: $3: \"$1\" vs \"$2\""
+		failed=$((failed + 1))
+	fi
+}
+# text_rows FILE TITLE: rows of the text table under that title.
+text_rows() {
+	awk -v t="$2" 'index($0, t) == 1 { on = 1; hdr = 1; next }
+		on && hdr { hdr = 0; next } on && !NF { on = 0 } on { n++ }
+		END { print n + 0 }' "$1"
+}
+# csv_rows FILE TABLE_ID: data rows of a table in a CSV report.
+csv_rows() {
+	awk -v id="$2" '/^# / { on = ($2 == id ":"); hdr = 1; next }
+		on && hdr { hdr = 0; next } on && NF { n++ } END { print n + 0 }' "$1"
+}
+# csv_sums FILE: entries and seconds of the overhead factors (not Halt).
+csv_sums() {
+	awk -F, '/^# factors_time/ { on = 1; next } /^#/ { on = 0 }
+		on && $2 != "Halt" && $3 ~ /^[0-9]+$/ { c += $3; s += $4 }
+		END { printf "%d %.6f", c, s }' "$1"
+}
+check 0 "overhead text, default --top" -- "$XTA" overhead "$PVH" &&
+	has "$tmp/out" "^  … 425 more factors (--top 0 shows all)  " "text folds the rest into one row" &&
+	same "$(text_rows "$tmp/out" "HVM overhead factors")" 22 "text: 20 factors, the rest, Halt"
+grep '^  Total overhead' "$tmp/out" > "$tmp/total20"
+check 0 "overhead text --top 0" -- "$XTA" overhead --top 0 "$PVH" &&
+	hasnt "$tmp/out" "more factors" "--top 0 shows all" &&
+	same "$(text_rows "$tmp/out" "HVM overhead factors")" 446 "text --top 0: 445 factors and Halt" &&
+	same "$(grep '^  Total overhead' "$tmp/out")" "$(cat "$tmp/total20")" "--top keeps the total"
+check 0 "overhead text --top 3" -- "$XTA" overhead --top 3 "$PV" &&
+	same "$(text_rows "$tmp/out" "PV overhead factors")" 5 "text --top 3: 3 factors, the rest, Halt" &&
+	has "$tmp/out" "^  … 27 more factors" "PV factors folded by count"
+check 0 "overhead csv, complete by default" -- "$XTA" overhead -f csv -o "$tmp/all.csv" "$PVH" &&
+	hasnt "$tmp/all.csv" "more factors" "csv complete by default" &&
+	same "$(csv_rows "$tmp/all.csv" factors_time)" 446 "csv has every factor"
+check 0 "overhead csv --top 5" -- "$XTA" overhead -f csv --top 5 -o "$tmp/top5.csv" "$PVH" &&
+	has "$tmp/top5.csv" "^… 440 more factors (--top 0 shows all),," "csv --top 5 folds the rest" &&
+	same "$(csv_rows "$tmp/top5.csv" factors_time)" 7 "csv --top 5: 5 factors, the rest, Halt" &&
+	same "$(csv_sums "$tmp/top5.csv")" "$(csv_sums "$tmp/all.csv")" "the rest row sums what it folds" &&
+	same "$(grep '^Total overhead,' "$tmp/top5.csv")" "$(grep '^Total overhead,' "$tmp/all.csv")" "csv total unchanged"
+check 0 "overhead json, complete by default" -- "$XTA" overhead -f json "$PVH" &&
+	hasnt "$tmp/out" "more factors" "json complete by default"
+check 0 "overhead json --top 3" -- "$XTA" overhead -f json --top 3 "$PVH" &&
+	has "$tmp/out" '"more_factors": *"442"' "json says how many were folded"
+check 0 "compare html, default --top" -- "$XTA" compare -f html -o "$tmp/c20.html" "$PV" "$PVH" &&
+	has "$tmp/c20.html" "425 more factors" "compare html folds the rest"
+check 0 "summary text, default --top" -- "$XTA" summary -d 2 "$PVH" &&
+	has "$tmp/out" "^    … [0-9]* more details (--top 0 shows all)" "summary folds details per exit"
+check 0 "summary json, complete by default" -- "$XTA" summary -f json -d 2 "$PVH" &&
+	hasnt "$tmp/out" "more details" "summary json complete by default"
+check 1 "bad --top" -- "$XTA" overhead --top many "$PVH" &&
+	has "$tmp/err" '^xentrace-analyze: --top: "many" is not a number' "--top error names the option"
+check 1 "negative --top" -- "$XTA" compare --top -3 "$PV" "$PVH" &&
+	has "$tmp/err" "^xentrace-analyze: --top: " "negative --top refused"
+check 1 "--top for dump" -- "$XTA" dump --top 3 "$PV" && has "$tmp/err" "--top" "dump refuses --top"
+for c in summary overhead compare; do
+	check 0 "$c --help" -- "$XTA" $c --help && has "$tmp/out" "--top N" "$c --help documents --top"
+done
+
 check 0 "dump -n" -- "$XTA" dump -n 20 --cpu-hz 2.6GHz "$PVH" &&
 	has "$tmp/out" "runstate_change\|hypercall\|vmexit" "dump decodes records"
 check 1 "dump html refused" -- "$XTA" dump -f html "$PV"

@@ -523,7 +523,7 @@ static void test_overhead_and_compare(void)
 	b.sel = guests;
 	snprintf(a.name, sizeof(a.name), "PV");
 	snprintf(b.name, sizeof(b.name), "PVH");
-	doc = xta_report_compare(&a, &b);
+	doc = xta_report_compare(&a, &b, NULL);
 	js = render(doc, XTA_FORMAT_JSON);
 	root = json_tokener_parse(js);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
@@ -554,6 +554,148 @@ static void test_overhead_and_compare(void)
 	xta_trace_free(&pvh);
 }
 
+/* The table with this id in a JSON report (the nth of them). */
+static json_object *json_table(json_object *root, const char *id, int nth)
+{
+	json_object *tables;
+
+	if (!json_object_object_get_ex(root, "tables", &tables))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(tables); i++) {
+		json_object *t = json_object_array_get_idx(tables, i);
+
+		if (!strcmp(json_object_get_string(json_object_object_get(t, "id")), id) &&
+		    nth-- == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static int64_t row_int(json_object *row, const char *key)
+{
+	return json_object_get_int64(json_object_object_get(row, key));
+}
+
+static double row_f64(json_object *row, const char *key)
+{
+	return json_object_get_double(json_object_object_get(row, key));
+}
+
+/* --top: the top factors (or details under an exit), one row for the
+ * rest that sums them, Halt after it, totals untouched. */
+static void test_top(void)
+{
+	struct xta_load_opts opts = { 0 };
+	struct xta_trace pvh;
+	struct xta_domsel guests;
+	struct xta_report_opts top3 = { .top = 3 };
+	struct xta_overhead o;
+	struct xta_doc *doc;
+	json_object *root, *tb, *rows, *row;
+	char err[512], *js;
+	uint64_t count = 0, total = 0, seen = 0;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(xta_trace_load(&pvh, data_path("trace-pvh.bin.xz"), &opts,
+					     err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(xta_domsel_parse(&pvh, "guests", &guests, err, sizeof(err)), 0);
+	xta_overhead_collect(&pvh, &guests, &o);
+	for (unsigned g = 0; g < XTA_GROUPS; g++)
+		if (g != XTA_G_HALT)
+			total += o.group_count[g];
+
+	doc = xta_report_overhead(&pvh, &guests, &top3);
+	js = render(doc, XTA_FORMAT_JSON);
+	root = json_tokener_parse(js);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	tb = json_table(root, "factors_time", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tb);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(tb, "top")), "3");
+	rows = json_object_object_get(tb, "rows");
+	n = json_object_array_length(rows);
+	CU_ASSERT_EQUAL(n, 3 + 1 + 1);	/* three, the rest, Halt */
+	for (size_t i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (i < 3)	/* the largest, in order */
+			CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(row, "factor")),
+					       o.f[i].label);
+		if (i < 4)
+			count += (uint64_t)row_int(row, "count");
+	}
+	row = json_object_array_get_idx(rows, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_object_get_string(json_object_object_get(row, "factor")),
+				      " more factors (--top 0 shows all)"));
+	CU_ASSERT_PTR_NULL(json_object_object_get(row, "group"));
+	CU_ASSERT(row_f64(row, "share") > 0 && row_f64(row, "share") < 100);
+	CU_ASSERT_EQUAL(atoi(json_object_get_string(json_object_object_get(tb, "more_factors"))) + 3,
+			(int)o.n - 1);	/* every factor but Halt */
+	CU_ASSERT_EQUAL(count, total);
+	row = json_object_array_get_idx(rows, 4);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(row, "group")), "Halt");
+	/* The group table does not change. */
+	tb = json_table(root, "groups_time", 0);
+	rows = json_object_object_get(tb, "rows");
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (!strcmp(json_object_get_string(json_object_object_get(row, "group")),
+			    "Total overhead"))
+			CU_ASSERT_EQUAL((uint64_t)row_int(row, "count"), total);
+	}
+	json_object_put(root);
+	free(js);
+	xta_doc_free(doc);
+
+	/* 0 and NULL: every factor. */
+	doc = xta_report_overhead(&pvh, &guests, &(struct xta_report_opts){ .top = 0 });
+	js = render(doc, XTA_FORMAT_JSON);
+	root = json_tokener_parse(js);
+	tb = json_table(root, "factors_time", 0);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(tb, "rows")), o.n);
+	CU_ASSERT_PTR_NULL(json_object_object_get(tb, "more_factors"));
+	json_object_put(root);
+	free(js);
+	xta_doc_free(doc);
+
+	/* Summary: under each exit, the details shown and the rest add up
+	 * to the exit. */
+	doc = xta_report_summary(&pvh, &guests, &top3);
+	js = render(doc, XTA_FORMAT_JSON);
+	root = json_tokener_parse(js);
+	for (int k = 0; (tb = json_table(root, "exits", k)); k++) {
+		int64_t exit_count = -1, sum = 0;
+		unsigned details = 0;
+
+		rows = json_object_object_get(tb, "rows");
+		for (size_t i = 0; i <= json_object_array_length(rows); i++) {
+			row = i < json_object_array_length(rows) ?
+				json_object_array_get_idx(rows, i) : NULL;
+			if (!row || !json_object_object_get(row, "level")) {
+				if (exit_count >= 0) {
+					CU_ASSERT_EQUAL(sum, exit_count);
+					CU_ASSERT(details <= 4);
+				}
+				if (!row)
+					break;
+				exit_count = row_int(row, "count");
+				sum = 0;
+				details = 0;
+				continue;
+			}
+			sum += row_int(row, "count");
+			details++;
+			if (strstr(json_object_get_string(json_object_object_get(row, "exit")),
+				   " more details (--top 0 shows all)"))
+				seen++;
+		}
+	}
+	CU_ASSERT(seen > 0);	/* CPUID and IOIO have many */
+	json_object_put(root);
+	free(js);
+	xta_doc_free(doc);
+	xta_overhead_free(&o);
+	xta_trace_free(&pvh);
+}
+
 static const struct xlp_test analysis_tests[] = {
 	{ "HVM exits and runstates", test_hvm_exits_and_runstates },
 	{ "VMX detected, --vendor overrides", test_vmx_detection },
@@ -569,6 +711,7 @@ static const struct xlp_test report_tests[] = {
 	{ "sidecar and domain selection", test_meta },
 	{ "clock estimate", test_clock_estimate },
 	{ "overhead and compare, PV vs PVH", test_overhead_and_compare },
+	{ "--top folds the smaller factors", test_top },
 	{ NULL, NULL },
 };
 
