@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC3043  # busybox ash has local
 # Helper library for lab scenarios (busybox sh). In a scenario:
 #     . "$LAB/lib.sh"
 # Environment set by the dom0 runner: OUT (artifact dir, also the cwd),

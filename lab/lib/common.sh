@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared host-side helpers for lab/fetch, lab/build and lab/run (bash).
 # Sourced, not executed.
 
