@@ -17,7 +17,7 @@ struct cell {
 	enum cell_type type;
 	int prec;
 	unsigned indent;
-	char *s;
+	char *s;		/* CELL_STR; CELL_F64: what NaN means, or NULL */
 	uint64_t u;
 	double f;
 };
@@ -27,6 +27,8 @@ struct xta_table {
 	unsigned ncols;
 	char **key, **label;
 	bool *right;
+	bool *good;		/* ">+": a change, more is better */
+	unsigned char *kind;	/* per row: enum xta_row_kind */
 	char **attr_key, **attr_val;
 	unsigned nattr;
 	struct cell *cells;
@@ -45,6 +47,7 @@ enum block_type { B_HEADING, B_NOTE, B_WARNING, B_TABLE, B_CHART };
 struct block {
 	enum block_type type;
 	int level;
+	bool result;		/* B_NOTE: the conclusion */
 	char *key, *text;
 	struct xta_table *table;
 	struct xta_chart *chart;
@@ -127,6 +130,18 @@ void xta_doc_note(struct xta_doc *doc, const char *key, const char *fmt, ...)
 	va_end(ap);
 }
 
+void xta_doc_result(struct xta_doc *doc, const char *key, const char *fmt, ...)
+{
+	struct block *b = add_block(doc, B_NOTE);
+	va_list ap;
+
+	b->result = true;
+	b->key = xta_strdup(key);
+	va_start(ap, fmt);
+	b->text = vfmt(fmt, ap);
+	va_end(ap);
+}
+
 void xta_doc_warning(struct xta_doc *doc, const char *fmt, ...)
 {
 	struct block *b = add_block(doc, B_WARNING);
@@ -156,8 +171,12 @@ struct xta_table *xta_doc_table(struct xta_doc *doc, const char *id,
 		t->key = xta_realloc(t->key, (t->ncols + 1) * sizeof(*t->key));
 		t->label = xta_realloc(t->label, (t->ncols + 1) * sizeof(*t->label));
 		t->right = xta_realloc(t->right, (t->ncols + 1) * sizeof(*t->right));
+		t->good = xta_realloc(t->good, (t->ncols + 1) * sizeof(*t->good));
 		t->right[t->ncols] = *label == '>';
-		t->label[t->ncols] = xta_strdup(label + (*label == '>'));
+		label += *label == '>';
+		t->good[t->ncols] = t->right[t->ncols] && *label == '+';
+		label += t->good[t->ncols];
+		t->label[t->ncols] = xta_strdup(label);
 		t->key[t->ncols] = xta_strdup(item);
 		t->ncols++;
 	}
@@ -183,7 +202,9 @@ void xta_table_row(struct xta_table *t)
 		t->cap = t->cap ? t->cap * 2 : 16;
 		t->cells = xta_realloc(t->cells,
 				       (size_t)t->cap * t->ncols * sizeof(*t->cells));
+		t->kind = xta_realloc(t->kind, t->cap);
 	}
+	t->kind[t->nrows] = XTA_ROW_PLAIN;
 	memset(&t->cells[(size_t)t->nrows * t->ncols], 0,
 	       t->ncols * sizeof(*t->cells));
 	t->nrows++;
@@ -206,6 +227,12 @@ static struct cell *next_cell(struct xta_table *t)
 void xta_table_indent(struct xta_table *t, unsigned level)
 {
 	t->cells[(size_t)(t->nrows - 1) * t->ncols].indent = level;
+}
+
+void xta_table_row_kind(struct xta_table *t, enum xta_row_kind kind)
+{
+	if (t->nrows)
+		t->kind[t->nrows - 1] = (unsigned char)kind;
 }
 
 void xta_cell_str(struct xta_table *t, const char *fmt, ...)
@@ -236,6 +263,17 @@ void xta_cell_f64(struct xta_table *t, double v, int prec)
 	c->type = CELL_F64;
 	c->f = v;
 	c->prec = prec;
+}
+
+void xta_cell_f64_na(struct xta_table *t, double v, int prec, const char *na)
+{
+	struct cell *c = next_cell(t);
+
+	c->type = CELL_F64;
+	c->f = v;
+	c->prec = prec;
+	free(c->s);
+	c->s = isnan(v) && na ? xta_strdup(na) : NULL;
 }
 
 void xta_cell_empty(struct xta_table *t)
@@ -289,7 +327,7 @@ static void cell_text(const struct cell *c, char *buf, size_t len)
 		break;
 	case CELL_F64:
 		if (isnan(c->f))
-			snprintf(buf, len, "-");
+			snprintf(buf, len, "%s", c->s ? c->s : "-");
 		else
 			snprintf(buf, len, "%.*f", c->prec, c->f);
 		break;
@@ -448,6 +486,8 @@ static void render_csv(const struct xta_doc *doc, FILE *out)
 					fputc(',', out);
 				if (cl->type == CELL_F64 && !isnan(cl->f))
 					snprintf(buf, sizeof(buf), "%.*g", 12, cl->f);
+				else if (cl->type == CELL_F64)
+					snprintf(buf, sizeof(buf), "-");
 				else
 					cell_text(cl, buf, sizeof(buf));
 				csv_field(out, buf);
@@ -589,117 +629,450 @@ static void html_escape(FILE *out, const char *s)
 	}
 }
 
+/* A column label: "(us)" is written as people read it, "(µs)". */
+static void html_label(FILE *out, const char *s)
+{
+	const char *us;
+
+	while ((us = strstr(s, "(us)"))) {
+		char *part = xta_strdup(s);
+
+		part[us - s] = '\0';
+		html_escape(out, part);
+		free(part);
+		fputs("(&micro;s)", out);
+		s = us + 4;
+	}
+	html_escape(out, s);
+}
+
+/* 743008 as 743 008 (narrow no-break spaces): readable, and no locale's
+ * decimal separator. */
+static void html_u64(FILE *out, uint64_t v)
+{
+	char buf[32];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, v);
+
+	for (size_t i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			fputs("&#8239;", out);
+		fputc(buf[i], out);
+	}
+}
+
 /* Distinguishable colours for up to 12 series, then they repeat. */
 static const char *const palette[] = {
 	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
 	"#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295",
 };
 
+static const char *series_colour(unsigned s)
+{
+	return palette[s % XTA_ARRAY_SIZE(palette)];
+}
+
+/* Text on a segment of this colour: dark on light ones, white on dark. */
+static const char *ink_on(const char *hex)
+{
+	unsigned r = 0, g = 0, b = 0;
+
+	if (sscanf(hex, "#%2x%2x%2x", &r, &g, &b) != 3)
+		return "#000";
+	return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#222" : "#fff";
+}
+
+/* How wide text is at a font size, near enough for layout (sans-serif
+ * averages a little over half an em per character). */
+static double text_px(const char *s, double font)
+{
+	return (double)text_width(s) * font * 0.58;
+}
+
+/* A value on the chart: enough digits for the small ones. */
+static void chart_value(char *buf, size_t len, double v)
+{
+	if (v == 0)
+		snprintf(buf, len, "0");
+	else if (v < 0.0001)
+		snprintf(buf, len, "<0.0001");
+	else if (v < 0.01)
+		snprintf(buf, len, "%.4f", v);
+	else
+		snprintf(buf, len, "%.3f", v);
+}
+
+/* A round step for about n ticks up to max. */
+static double nice_step(double max, int n)
+{
+	double raw = max / n, mag = pow(10, floor(log10(raw))), norm = raw / mag;
+
+	if (norm <= 1)
+		return mag;
+	if (norm <= 2)
+		return 2 * mag;
+	if (norm <= 2.5)
+		return 2.5 * mag;
+	if (norm <= 5)
+		return 5 * mag;
+	return 10 * mag;
+}
+
+static void svg_text(FILE *out, double x, double y, double font,
+		     const char *anchor, const char *extra, const char *text)
+{
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%g\"%s%s%s%s>", x, y,
+		font, anchor ? " text-anchor=\"" : "", anchor ? anchor : "",
+		anchor ? "\"" : "", extra ? extra : "");
+	html_escape(out, text);
+	fputs("</text>\n", out);
+}
+
+/*
+ * Two panels: each configuration's total as one horizontal bar stacked by
+ * series, on an axis with its unit and a legend of the series present;
+ * then each series on its own, the configurations' bars under each other
+ * and the values written out, so that small groups stay legible.
+ */
 static void render_svg_chart(const struct xta_chart *c, FILE *out)
 {
-	const int bar_w = 90, gap = 50, left = 60, top = 30, height = 260;
-	const int legend_w = 230;
-	int width = left + (int)c->nbars * (bar_w + gap) + legend_w;
-	double max = 0;
+	const double W = 960, bar_h = 30, bar_gap = 12, font = 12;
+	double label_w = 30, max = 0, max1 = 0, step, axis_max, plot_w, y, y_axis;
+	double glabel_w = 60, sub_w, plot2_w;
+	unsigned *order = xta_calloc(c->nseries ? c->nseries : 1, sizeof(*order));
+	unsigned npresent = 0;
+	char buf[64], *body_buf = NULL;
+	size_t body_len = 0;
+	FILE *body;
 
 	for (unsigned b = 0; b < c->nbars; b++) {
-		double sum = 0;
-
-		for (unsigned s = 0; s < c->nseries; s++)
-			sum += c->v[(size_t)b * c->nseries + s];
-		if (sum > max)
-			max = sum;
-	}
-	if (max <= 0)
-		max = 1;
-	fprintf(out, "<figure><figcaption>");
-	html_escape(out, c->title);
-	fprintf(out, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-		"width=\"%d\" height=\"%d\" role=\"img\">\n", width,
-		top + height + 50);
-	/* Axis with four ticks. */
-	for (int i = 0; i <= 4; i++) {
-		double v = max * i / 4;
-		int y = top + height - (int)(height * i / 4);
-
-		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-			"stroke=\"#ddd\"/>\n", left - 5, y,
-			left + (int)c->nbars * (bar_w + gap), y);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-			"text-anchor=\"end\">%.2f</text>\n", left - 8, y + 4, v);
-	}
-	fprintf(out, "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" "
-		"text-anchor=\"middle\">", top + height / 2, top + height / 2);
-	html_escape(out, c->unit);
-	fprintf(out, "</text>\n");
-	for (unsigned b = 0; b < c->nbars; b++) {
-		int x = left + gap / 2 + (int)b * (bar_w + gap);
-		double acc = 0;
+		/* Bold: a little wider. */
+		double sum = 0, w = text_px(c->bar[b], font) * 1.12 + 16;
 
 		for (unsigned s = 0; s < c->nseries; s++) {
 			double v = c->v[(size_t)b * c->nseries + s];
-			int y0, y1;
+
+			if (v > 0)
+				sum += v;
+			if (v > max1)
+				max1 = v;
+		}
+		if (sum > max)
+			max = sum;
+		if (w > label_w)
+			label_w = w;
+	}
+	if (label_w > 260)
+		label_w = 260;
+	/* The series present, largest first for the second panel. */
+	for (unsigned s = 0; s < c->nseries; s++) {
+		double m = 0;
+
+		for (unsigned b = 0; b < c->nbars; b++)
+			if (c->v[(size_t)b * c->nseries + s] > m)
+				m = c->v[(size_t)b * c->nseries + s];
+		if (m <= 0)
+			continue;
+		order[npresent++] = s;
+		if (text_px(c->series[s], font) + 14 > glabel_w)
+			glabel_w = text_px(c->series[s], font) + 14;
+	}
+	for (unsigned i = 1; i < npresent; i++)
+		for (unsigned j = i; j > 0; j--) {
+			unsigned a = order[j - 1], b = order[j];
+			double ma = 0, mb = 0;
+
+			for (unsigned k = 0; k < c->nbars; k++) {
+				ma = fmax(ma, c->v[(size_t)k * c->nseries + a]);
+				mb = fmax(mb, c->v[(size_t)k * c->nseries + b]);
+			}
+			if (mb <= ma)
+				break;
+			order[j - 1] = b;
+			order[j] = a;
+		}
+
+	fputs("<figure><figcaption>", out);
+	html_escape(out, c->title);
+	fputs("</figcaption>\n", out);
+	if (max <= 0) {
+		fputs("<p>(nothing to draw: every value is 0)</p></figure>\n", out);
+		free(order);
+		return;
+	}
+	step = nice_step(max, 5);
+	axis_max = ceil(max / step - 1e-9) * step;
+	plot_w = W - label_w - 70;
+
+	/* The height is known at the end: draw into a buffer first. */
+	body = open_memstream(&body_buf, &body_len);
+	if (!body) {
+		fputs("<p>(no memory for the chart)</p></figure>\n", out);
+		free(order);
+		return;
+	}
+
+	/* Panel 1: the totals, stacked. */
+	svg_text(body, 0, 16, 13, NULL, " font-weight=\"600\"",
+		 "Total, stacked by group");
+	y = 30;
+	/* The axis under the bars, its grid lines behind them. */
+	y_axis = y + c->nbars * (bar_h + bar_gap);
+	for (int i = 0; i * step <= axis_max + step / 2; i++) {
+		double v = i * step, x = label_w + plot_w * v / axis_max;
+
+		fprintf(body, "<line x1=\"%.1f\" y1=\"24\" x2=\"%.1f\" y2=\"%.1f\" "
+			"stroke=\"%s\" stroke-width=\"1\"/>\n", x, x, y_axis,
+			v == 0 ? "#888" : "#e4e4e4");
+		snprintf(buf, sizeof(buf), "%g", v);
+		svg_text(body, x, y_axis + 14, 11, "middle", " fill=\"#555\"", buf);
+	}
+	svg_text(body, label_w + plot_w / 2, y_axis + 32, 11, "middle", " fill=\"#555\"",
+		 c->unit);
+	for (unsigned b = 0; b < c->nbars; b++) {
+		double acc = 0, sum = 0;
+
+		for (unsigned s = 0; s < c->nseries; s++)
+			if (c->v[(size_t)b * c->nseries + s] > 0)
+				sum += c->v[(size_t)b * c->nseries + s];
+		/* The label, shortened to its column (the whole on hover). */
+		fprintf(body, "<g><title>");
+		html_escape(body, c->bar[b]);
+		fputs("</title>", body);
+		if (text_px(c->bar[b], font) * 1.12 + 16 > label_w) {
+			size_t n = (size_t)((label_w - 16) / (font * 0.58)) - 1;
+
+			if (n > 60)
+				n = 60;
+			while (n && ((unsigned char)c->bar[b][n] & 0xc0) == 0x80)
+				n--;	/* not inside a UTF-8 character */
+			snprintf(buf, sizeof(buf), "%.*s\u2026", (int)n, c->bar[b]);
+			svg_text(body, label_w - 8, y + bar_h / 2 + 4, font, "end", NULL, buf);
+		} else {
+			svg_text(body, label_w - 8, y + bar_h / 2 + 4, font, "end",
+				 " font-weight=\"600\"", c->bar[b]);
+		}
+		fputs("</g>\n", body);
+		for (unsigned s = 0; s < c->nseries; s++) {
+			double v = c->v[(size_t)b * c->nseries + s];
+			double x0, w;
 
 			if (v <= 0)
 				continue;
-			y0 = top + height - (int)lround(height * acc / max);
+			x0 = label_w + plot_w * acc / axis_max;
+			w = plot_w * v / axis_max;
 			acc += v;
-			y1 = top + height - (int)lround(height * acc / max);
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-				"fill=\"%s\"><title>", x, y1, bar_w,
-				y0 - y1 > 0 ? y0 - y1 : 1,
-				palette[s % XTA_ARRAY_SIZE(palette)]);
-			html_escape(out, c->bar[b]);
-			fputs(": ", out);
-			html_escape(out, c->series[s]);
-			fprintf(out, " %.3f</title></rect>\n", v);
+			fprintf(body, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.0f\" "
+				"fill=\"%s\" stroke=\"#fff\" stroke-width=\"0.5\"><title>",
+				x0, y, w < 0.5 ? 0.5 : w, bar_h, series_colour(s));
+			html_escape(body, c->bar[b]);
+			fputs(": ", body);
+			html_escape(body, c->series[s]);
+			chart_value(buf, sizeof(buf), v);
+			fprintf(body, " %s (%.1f %% of the bar)</title></rect>\n", buf,
+				100.0 * v / sum);
+			if (w >= 42) {
+				chart_value(buf, sizeof(buf), v);
+				fprintf(body, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+					"text-anchor=\"middle\" fill=\"%s\" pointer-events=\"none\">%s</text>\n",
+					x0 + w / 2, y + bar_h / 2 + 4, ink_on(series_colour(s)), buf);
+			}
 		}
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
-			"text-anchor=\"middle\">", x + bar_w / 2,
-			top + height + 18);
-		html_escape(out, c->bar[b]);
-		fprintf(out, "</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-			"text-anchor=\"middle\">%.3f</text>\n", x + bar_w / 2,
-			top + height - (int)lround(height * acc / max) - 5, acc);
+		chart_value(buf, sizeof(buf), acc);
+		svg_text(body, label_w + plot_w * acc / axis_max + 6, y + bar_h / 2 + 4,
+			 font, NULL, " font-weight=\"600\"", buf);
+		y += bar_h + bar_gap;
 	}
-	for (unsigned s = 0; s < c->nseries; s++) {
-		int x = left + (int)c->nbars * (bar_w + gap) + 10;
-		int y = top + (int)s * 20;
+	y = y_axis + 48;
+	/* The legend, in the order of the stack (left to right). */
+	{
+		double x = label_w;
 
-		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
-			"fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"12\">",
-			x, y, palette[s % XTA_ARRAY_SIZE(palette)], x + 18, y + 11);
-		html_escape(out, c->series[s]);
-		fputs("</text>\n", out);
+		for (unsigned i = 0; i < c->nseries; i++) {
+			bool present = false;
+			double w = 18 + text_px(c->series[i], font) + 18;
+
+			for (unsigned k = 0; k < npresent; k++)
+				present |= order[k] == i;
+			if (!present)
+				continue;
+			if (x + w > W && x > label_w) {
+				x = label_w;
+				y += 20;
+			}
+			fprintf(body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" "
+				"fill=\"%s\"/>\n", x, y, series_colour(i));
+			svg_text(body, x + 17, y + 10.5, font, NULL, NULL, c->series[i]);
+			x += w;
+		}
+		y += 40;
 	}
+
+	/* Panel 2: each series, largest first, every configuration's bar. */
+	svg_text(body, 0, y, 13, NULL, " font-weight=\"600\"",
+		 c->nbars > 1 ? "Per group, side by side (own scale)" :
+		 "Per group (own scale)");
+	y += 14;
+	if (glabel_w > 300)
+		glabel_w = 300;
+	sub_w = c->nbars > 1 ? 22 : 0;
+	plot2_w = W - glabel_w - sub_w - 90;
+	for (unsigned k = 0; k < npresent; k++) {
+		unsigned s = order[k];
+		double block = c->nbars * 17.0;
+
+		if (k % 2 == 0)
+			fprintf(body, "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
+				"fill=\"#f6f6f6\"/>\n", y, W, block + 8);
+		svg_text(body, glabel_w - 8, y + 4 + block / 2 + 4, font, "end", NULL,
+			 c->series[s]);
+		y += 4;
+		for (unsigned b = 0; b < c->nbars; b++) {
+			double v = c->v[(size_t)b * c->nseries + s];
+			double w = max1 > 0 ? plot2_w * v / max1 : 0;
+			double x0 = glabel_w + sub_w;
+
+			if (sub_w) {
+				/* "A: long name" is "A" here. */
+				snprintf(buf, sizeof(buf), "%.*s",
+					 (int)strcspn(c->bar[b], ":"), c->bar[b]);
+				if (text_width(buf) > 2)
+					snprintf(buf, sizeof(buf), "%u", b + 1);
+				svg_text(body, x0 - 6, y + 11.5, 11, "end", " fill=\"#555\"", buf);
+			}
+			if (v > 0) {
+				fprintf(body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"14\" "
+					"fill=\"%s\" fill-opacity=\"%s\"><title>", x0, y,
+					w < 1 ? 1 : w, series_colour(s),
+					b == 0 ? "1" : b == 1 ? "0.5" : "0.3");
+				html_escape(body, c->bar[b]);
+				fputs(": ", body);
+				html_escape(body, c->series[s]);
+				chart_value(buf, sizeof(buf), v);
+				fprintf(body, " %s</title></rect>\n", buf);
+			}
+			chart_value(buf, sizeof(buf), v);
+			svg_text(body, x0 + (w < 1 ? 1 : w) + 5, y + 11.5, 11, NULL, NULL, buf);
+			y += 17;
+		}
+		y += 4;
+	}
+	fclose(body);
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+		"class=\"chart\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\">\n", W, y + 6, W, y + 6);
+	fwrite(body_buf, 1, body_len, out);
 	fputs("</svg></figure>\n", out);
+	free(body_buf);
+	free(order);
+}
+
+static const char *const row_class[] = {
+	[XTA_ROW_PLAIN] = "", [XTA_ROW_TOTAL] = " class=\"total\"",
+	[XTA_ROW_REST] = " class=\"rest\"", [XTA_ROW_APART] = " class=\"apart\"",
+};
+
+static void render_html_table(const struct xta_table *t, FILE *out)
+{
+	char buf[512];
+	bool tree = false;	/* details indented under their rows */
+
+	for (unsigned r = 0; r < t->nrows && !tree; r++)
+		tree = cell_at(t, r, 0)->indent > 0;
+
+	/* The title above the table rather than a <caption>, which would
+	 * wrap at the table's width. */
+	if (t->title[0]) {
+		fputs("<p class=\"tcap\">", out);
+		html_escape(out, t->title);
+		fputs("</p>\n<table aria-label=\"", out);
+		html_escape(out, t->title);
+		fputs("\">", out);
+	} else {
+		fputs("<table>", out);
+	}
+	fputs("\n<thead><tr>", out);
+	for (unsigned c = 0; c < t->ncols; c++) {
+		fprintf(out, "<th%s>", t->right[c] ? " class=\"n\"" : "");
+		html_label(out, t->label[c]);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (unsigned r = 0; r < t->nrows; r++) {
+		if (tree && t->kind[r] == XTA_ROW_PLAIN && !cell_at(t, r, 0)->indent)
+			fputs("<tr class=\"parent\">", out);
+		else
+			fprintf(out, "<tr%s>", row_class[t->kind[r] < XTA_ARRAY_SIZE(row_class) ?
+							   t->kind[r] : XTA_ROW_PLAIN]);
+		for (unsigned c = 0; c < t->ncols; c++) {
+			const struct cell *cl = cell_at(t, r, c);
+			const char *cls = t->right[c] ? "n" : NULL;
+
+			/* A change where more is better: green up, red down. */
+			if (t->good[c] && cl->type == CELL_F64 && !isnan(cl->f) &&
+			    cl->f != 0)
+				cls = cl->f > 0 ? "n good" : "n bad";
+			fprintf(out, "<td%s%s%s", cls ? " class=\"" : "", cls ? cls : "",
+				cls ? "\"" : "");
+			if (cl->indent)
+				fprintf(out, " style=\"padding-left:%.1fem\"",
+					0.7 + 1.5 * cl->indent);
+			fputc('>', out);
+			if (cl->type == CELL_U64) {
+				html_u64(out, cl->u);
+			} else {
+				cell_text(cl, buf, sizeof(buf));
+				/* A real minus sign, as wide as the digits. */
+				if (cl->type == CELL_F64 && buf[0] == '-' && buf[1]) {
+					fputs("&minus;", out);
+					html_escape(out, buf + 1);
+				} else {
+					html_escape(out, buf);
+				}
+			}
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
 }
 
 static void render_html(const struct xta_doc *doc, FILE *out)
 {
-	char buf[512];
 	bool in_notes = false;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", out);
 	html_escape(out, doc->title);
 	fputs("</title>\n<style>\n"
-	      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:75em}\n"
-	      "h1{font-size:1.5em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}\n"
+	      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:80em}\n"
+	      "h1{font-size:1.35em;overflow-wrap:anywhere}\n"
+	      "h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc;overflow-wrap:anywhere}\n"
 	      "h3{font-size:1.05em;margin-top:1.2em}\n"
-	      "table{border-collapse:collapse;margin:.4em 0 1.2em}\n"
+	      "table{border-collapse:collapse;margin:0 0 1.4em}\n"
 	      "th,td{padding:.2em .7em;border-bottom:1px solid #eee;font-size:.9em}\n"
-	      "th{background:#f4f4f4;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	      "caption{text-align:left;font-weight:600;padding:.3em 0}\n"
-	      "dl.notes{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;font-size:.9em}\n"
+	      "th{background:#f0f0f0;text-align:left;border-bottom:1px solid #bbb;vertical-align:bottom}\n"
+	      "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	      "tbody tr:nth-child(even){background:#fafafa}\n"
+	      "tr.total td{font-weight:600;border-top:1px solid #999}\n"
+	      "tr.parent td{font-weight:600;border-top:1px solid #ccc}\n"
+	      "tr.rest td{color:#666;font-style:italic}\n"
+	      "tr.apart td{color:#777}\n"
+	      "td.good{color:#1a7f37}td.bad{color:#b42318}\n"
+	      "p.tcap{font-weight:600;margin:1.2em 0 .3em}\n"
+	      "dl.notes{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;font-size:.9em}\n"
+	      "dl.notes dd{margin:0;overflow-wrap:anywhere}\n"
 	      "dt{font-weight:600}.warn{background:#fff3cd;border:1px solid #e0c060;padding:.5em;margin:.5em 0}\n"
-	      "figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}\n"
+	      "p.result{font-size:1.1em;background:#f0f4f8;border-left:4px solid #4e79a7;padding:.5em .8em;margin:.8em 0 1.2em}\n"
+	      "figure{margin:1em 0 1.5em}figcaption{font-weight:600;margin-bottom:.5em}\n"
+	      "svg.chart{max-width:100%;height:auto;font-family:system-ui,sans-serif}\n"
 	      "</style></head><body>\n<h1>", out);
 	html_escape(out, doc->title);
 	fputs("</h1>\n", out);
 	for (unsigned i = 0; i < doc->n; i++) {
 		const struct block *b = &doc->b[i];
+		bool note = b->type == B_NOTE && !b->result;
 
-		if (b->type != B_NOTE && in_notes) {
+		if (!note && in_notes) {
 			fputs("</dl>\n", out);
 			in_notes = false;
 		}
@@ -710,6 +1083,14 @@ static void render_html(const struct xta_doc *doc, FILE *out)
 			fprintf(out, "</h%d>\n", b->level <= 1 ? 2 : 3);
 			break;
 		case B_NOTE:
+			if (b->result) {
+				fputs("<p class=\"result\"><strong>", out);
+				html_escape(out, b->key);
+				fputs(":</strong> ", out);
+				html_escape(out, b->text);
+				fputs("</p>\n", out);
+				break;
+			}
 			if (!in_notes)
 				fputs("<dl class=\"notes\">\n", out);
 			in_notes = true;
@@ -724,41 +1105,9 @@ static void render_html(const struct xta_doc *doc, FILE *out)
 			html_escape(out, b->text);
 			fputs("</p>\n", out);
 			break;
-		case B_TABLE: {
-			const struct xta_table *t = b->table;
-
-			fputs("<table>", out);
-			if (t->title[0]) {
-				fputs("<caption>", out);
-				html_escape(out, t->title);
-				fputs("</caption>", out);
-			}
-			fputs("\n<tr>", out);
-			for (unsigned c = 0; c < t->ncols; c++) {
-				fprintf(out, "<th%s>", t->right[c] ? " class=\"n\"" : "");
-				html_escape(out, t->label[c]);
-				fputs("</th>", out);
-			}
-			fputs("</tr>\n", out);
-			for (unsigned r = 0; r < t->nrows; r++) {
-				fputs("<tr>", out);
-				for (unsigned c = 0; c < t->ncols; c++) {
-					const struct cell *cl = cell_at(t, r, c);
-
-					cell_text(cl, buf, sizeof(buf));
-					fprintf(out, "<td%s", t->right[c] ? " class=\"n\"" : "");
-					if (cl->indent)
-						fprintf(out, " style=\"padding-left:%.1fem\"",
-							0.7 + 1.5 * cl->indent);
-					fputc('>', out);
-					html_escape(out, buf);
-					fputs("</td>", out);
-				}
-				fputs("</tr>\n", out);
-			}
-			fputs("</table>\n", out);
+		case B_TABLE:
+			render_html_table(b->table, out);
 			break;
-		}
 		case B_CHART:
 			render_svg_chart(b->chart, out);
 			break;
@@ -807,6 +1156,8 @@ static void table_free(struct xta_table *t)
 	free(t->key);
 	free(t->label);
 	free(t->right);
+	free(t->good);
+	free(t->kind);
 	free(t->cells);
 	free(t->id);
 	free(t->title);

@@ -33,6 +33,10 @@ void xta_doc_heading(struct xta_doc *doc, int level, const char *fmt, ...)
 /* A "key: value" line (JSON: a member of "notes"). */
 void xta_doc_note(struct xta_doc *doc, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A note that is the report's conclusion: a note everywhere, set off in
+ * HTML. */
+void xta_doc_result(struct xta_doc *doc, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A warning shown prominently (JSON: "warnings"). */
 void xta_doc_warning(struct xta_doc *doc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -40,7 +44,8 @@ void xta_doc_warning(struct xta_doc *doc, const char *fmt, ...)
 /*
  * A table. columns is a '|'-separated list of "key:Label" items; a label
  * starting with '>' is right-aligned (numbers), e.g.
- * "cause:Cause|count:>Count|time:>Time (s)". id names it in JSON/CSV.
+ * "cause:Cause|count:>Count|time:>Time (s)"; ">+" marks a change where
+ * more is better (HTML colours it). id names it in JSON/CSV.
  */
 struct xta_table *xta_doc_table(struct xta_doc *doc, const char *id,
 				const char *title, const char *columns);
@@ -49,11 +54,23 @@ void xta_table_attr(struct xta_table *t, const char *key, const char *value);
 void xta_table_row(struct xta_table *t);
 /* Indents the current row's first cell (a detail under the row above). */
 void xta_table_indent(struct xta_table *t, unsigned level);
+
+/* What the current row is, for HTML's styling; the data is the same. */
+enum xta_row_kind {
+	XTA_ROW_PLAIN,
+	XTA_ROW_TOTAL,		/* a total of the rows above */
+	XTA_ROW_REST,		/* the rows --top left out, summed */
+	XTA_ROW_APART,		/* outside the total (Halt) */
+};
+void xta_table_row_kind(struct xta_table *t, enum xta_row_kind kind);
 void xta_cell_str(struct xta_table *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void xta_cell_u64(struct xta_table *t, uint64_t v);
 /* A number shown with prec decimals (JSON keeps full precision). */
 void xta_cell_f64(struct xta_table *t, double v, int prec);
+/* The same; when v is NaN, text and HTML say why with na (CSV "-", JSON
+ * null as for any NaN). */
+void xta_cell_f64_na(struct xta_table *t, double v, int prec, const char *na);
 void xta_cell_empty(struct xta_table *t);
 unsigned xta_table_rows(const struct xta_table *t);
 

@@ -389,6 +389,117 @@ static void test_formats(void)
 	xta_doc_free(doc);
 }
 
+/* What HTML adds for the reader (the data stays the same elsewhere):
+ * grouped digits, µs, a real minus, coloured changes, styled totals and
+ * folded rows, the conclusion set off, and a chart that reads alone. */
+static void test_html(void)
+{
+	struct xta_doc *doc = xta_doc_new("test", "HTML");
+	struct xta_table *t;
+	const char *bars[2] = { "A: one", "B: two" };
+	const char *series[3] = { "MMIO", "I/O", "Unused" };
+	struct xta_chart *c;
+	char *text, *csv, *html, *js;
+	json_object *root, *row, *v;
+
+	t = xta_doc_table(doc, "changes", "Changes",
+			  "what:What|n:>Count|t:>Mean (us)|red:>+Reduction (%)");
+	xta_table_row(t);
+	xta_cell_str(t, "better");
+	xta_cell_u64(t, 1234567);
+	xta_cell_f64(t, 1.5, 2);
+	xta_cell_f64(t, 24.5, 1);
+	xta_table_row(t);
+	xta_cell_str(t, "worse");
+	xta_cell_u64(t, 999);
+	xta_cell_f64(t, 2, 2);
+	xta_cell_f64(t, -17.25, 1);
+	xta_table_row(t);
+	xta_cell_str(t, "new");
+	xta_cell_u64(t, 1000);
+	xta_cell_empty(t);
+	xta_cell_f64_na(t, NAN, 1, "only in B");
+	xta_table_row(t);
+	xta_table_row_kind(t, XTA_ROW_REST);
+	xta_cell_str(t, "\u2026 3 more");
+	xta_cell_u64(t, 3);
+	xta_cell_empty(t);
+	xta_cell_empty(t);
+	xta_table_row(t);
+	xta_table_row_kind(t, XTA_ROW_TOTAL);
+	xta_cell_str(t, "Total");
+	xta_cell_u64(t, 1235569);
+	xta_cell_empty(t);
+	xta_cell_f64(t, 10, 1);
+	xta_doc_result(doc, "Overall", "B is 0.9 of A");
+	c = xta_doc_chart(doc, "By group", "normalized", 2, bars, 3, series);
+	xta_chart_set(c, 0, 0, 0.75);
+	xta_chart_set(c, 0, 1, 0.25);
+	xta_chart_set(c, 1, 1, 0.00004);
+
+	text = render(doc, XTA_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "1234567"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "-17.2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "only in B"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "Overall: B is 0.9 of A\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "Reduction (%)"));
+	CU_ASSERT_PTR_NULL(strstr(text, "+Reduction"));
+	/* The ellipsis is one column: the counts stay aligned. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  \u2026 3 more        3"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "  Total     1235569"));
+
+	csv = render(doc, XTA_FORMAT_CSV);
+	CU_ASSERT_PTR_NOT_NULL(strstr(csv, "what,n,t,red\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\nnew,1000,,-\n"));
+
+	js = render(doc, XTA_FORMAT_JSON);
+	root = json_tokener_parse(js);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_TRUE(json_object_object_get_ex(json_object_object_get(root, "notes"),
+						 "Overall", &v));
+	row = json_object_array_get_idx(json_object_object_get(
+		json_object_array_get_idx(json_object_object_get(root, "tables"), 0),
+		"rows"), 2);
+	CU_ASSERT_TRUE(json_object_object_get_ex(row, "red", &v));
+	CU_ASSERT_PTR_NULL(v);
+	json_object_put(root);
+
+	html = render(doc, XTA_FORMAT_HTML);
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "1&#8239;234&#8239;567"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">999<"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "Mean (&micro;s)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<th class=\"n\">Reduction (%)</th>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td class=\"n good\">24.5</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td class=\"n bad\">&minus;17.2</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td class=\"n\">only in B</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<tr class=\"rest\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<tr class=\"total\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<p class=\"result\"><strong>Overall:</strong> B is 0.9 of A</p>"));
+	/* The chart: both panels, the values written, the unused series left
+	 * out of the legend, short labels in the second panel. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "Total, stacked by group"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "Per group, side by side"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">A: one</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">0.750</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">1.000</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">&lt;0.0001</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">MMIO</text>"));
+	CU_ASSERT_PTR_NULL(strstr(html, ">Unused</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">A</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">normalized</text>"));
+	/* One page: nothing fetched from elsewhere. */
+	CU_ASSERT_PTR_NULL(strstr(html, "<script"));
+	CU_ASSERT_PTR_NULL(strstr(html, "<link"));
+	CU_ASSERT_PTR_NULL(strstr(html, "src="));
+	CU_ASSERT_PTR_NULL(strstr(html, "url("));
+
+	free(text);
+	free(csv);
+	free(html);
+	free(js);
+	xta_doc_free(doc);
+}
+
 static char *data_path(const char *name)
 {
 	static char buf[2][4096];
@@ -708,6 +819,7 @@ static const struct xlp_test report_tests[] = {
 	{ "groups and names cover every code", test_groups_complete },
 	{ "percentiles from histograms", test_percentiles },
 	{ "text, csv, json, html", test_formats },
+	{ "html for the reader", test_html },
 	{ "sidecar and domain selection", test_meta },
 	{ "clock estimate", test_clock_estimate },
 	{ "overhead and compare, PV vs PVH", test_overhead_and_compare },
