@@ -415,8 +415,15 @@ static int compare_command(struct cli *cli)
 		fail("%s", err);
 		goto out_traces;
 	}
-	snprintf(a.name, sizeof(a.name), "%s: %s", pa, a.sel.label);
-	snprintf(b.name, sizeof(b.name), "%s: %s", pb, b.sel.label);
+	/* Two domains of one trace are named by their domains (the notes
+	 * give the trace once); two traces by trace and domains. */
+	if (same) {
+		snprintf(a.name, sizeof(a.name), "%s", a.sel.label);
+		snprintf(b.name, sizeof(b.name), "%s", b.sel.label);
+	} else {
+		snprintf(a.name, sizeof(a.name), "%s: %s", pa, a.sel.label);
+		snprintf(b.name, sizeof(b.name), "%s: %s", pb, b.sel.label);
+	}
 	count_stats(a.t->a);
 	if (!same)
 		count_stats(b.t->a);

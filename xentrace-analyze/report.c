@@ -421,6 +421,7 @@ static void summary_hvm(struct xta_doc *doc, const struct xta_trace *t,
 				xta_stat_merge(&rest, &list[i]->st);
 			xta_table_row(tb);
 			xta_table_indent(tb, 1);
+			xta_table_row_kind(tb, XTA_ROW_REST);
 			more_label(tb, n - shown, "detail", "details");
 			xta_cell_empty(tb);
 			xta_cell_empty(tb);
@@ -868,6 +869,8 @@ static void factor_row(struct xta_table *tb, const struct xta_trace *t,
 	bool halt = f->group == XTA_G_HALT;
 
 	xta_table_row(tb);
+	if (halt)
+		xta_table_row_kind(tb, XTA_ROW_APART);
 	xta_cell_str(tb, "%s", f->label);
 	xta_cell_str(tb, "%s", xta_group_names[f->group]);
 	xta_cell_u64(tb, f->count);
@@ -896,30 +899,36 @@ static void factor_row(struct xta_table *tb, const struct xta_trace *t,
 	}
 }
 
-static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
-			    const struct xta_overhead *o, bool timed,
-			    uint64_t top)
+/* The factors' entries and cycles of one kind (timed HVM exits or counted
+ * PV entries), overhead and Halt apart. */
+static void factor_totals(const struct xta_overhead *o, bool timed,
+			  uint64_t *tot_n, uint64_t *tot_c, uint64_t *halt_n,
+			  uint64_t *halt_c)
 {
-	uint64_t tot_c = 0, tot_n = 0, halt_c = 0, halt_n = 0;
-	uint64_t shown = 0, more = 0, rest_n = 0, rest_c = 0;
-	struct xta_stat rest = { 0 };
-	struct xta_table *tb;
-
-	/* Per group, then per factor; only the kind (timed HVM exits or
-	 * counted PV entries) asked for. */
+	*tot_n = *tot_c = *halt_n = *halt_c = 0;
 	for (unsigned i = 0; i < o->n; i++) {
 		const struct xta_factor *f = &o->f[i];
 
 		if (f->timed != timed)
 			continue;
 		if (f->group == XTA_G_HALT) {
-			halt_c += f->cycles;
-			halt_n += f->count;
+			*halt_c += f->cycles;
+			*halt_n += f->count;
 		} else {
-			tot_c += f->cycles;
-			tot_n += f->count;
+			*tot_c += f->cycles;
+			*tot_n += f->count;
 		}
 	}
+}
+
+/* Per group, with the total and Halt apart. */
+static void overhead_group_table(struct xta_doc *doc, const struct xta_trace *t,
+				 const struct xta_overhead *o, bool timed)
+{
+	uint64_t tot_c, tot_n, halt_c, halt_n;
+	struct xta_table *tb;
+
+	factor_totals(o, timed, &tot_n, &tot_c, &halt_n, &halt_c);
 	if (!tot_n && !halt_n)
 		return;
 
@@ -954,6 +963,7 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 		}
 	}
 	xta_table_row(tb);
+	xta_table_row_kind(tb, XTA_ROW_TOTAL);
 	xta_cell_str(tb, "Total overhead");
 	xta_cell_u64(tb, tot_n);
 	if (timed) {
@@ -966,6 +976,7 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 	}
 	if (halt_n) {
 		xta_table_row(tb);
+		xta_table_row_kind(tb, XTA_ROW_APART);
 		xta_cell_str(tb, "Halt (idle, not overhead)");
 		xta_cell_u64(tb, halt_n);
 		if (timed)
@@ -973,6 +984,21 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 		xta_cell_empty(tb);
 		xta_cell_empty(tb);
 	}
+}
+
+/* Per factor: the top ones, the rest in one row, then Halt. */
+static void overhead_factor_table(struct xta_doc *doc, const struct xta_trace *t,
+				  const struct xta_overhead *o, bool timed,
+				  uint64_t top)
+{
+	uint64_t tot_c, tot_n, halt_c, halt_n;
+	uint64_t shown = 0, more = 0, rest_n = 0, rest_c = 0;
+	struct xta_stat rest = { 0 };
+	struct xta_table *tb;
+
+	factor_totals(o, timed, &tot_n, &tot_c, &halt_n, &halt_c);
+	if (!tot_n && !halt_n)
+		return;
 
 	if (timed)
 		tb = xta_doc_table(doc, "factors_time", "HVM overhead factors (Table-2 style, most time first; Halt last)",
@@ -1001,6 +1027,7 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 		char buf[32];
 
 		xta_table_row(tb);
+		xta_table_row_kind(tb, XTA_ROW_REST);
 		more_label(tb, more, "factor", "factors");
 		xta_cell_empty(tb);
 		xta_cell_u64(tb, rest_n);
@@ -1028,6 +1055,41 @@ static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
 	for (unsigned i = 0; i < o->n; i++)
 		if (o->f[i].timed == timed && o->f[i].group == XTA_G_HALT)
 			factor_row(tb, t, &o->f[i], tot_n, tot_c);
+}
+
+static void overhead_tables(struct xta_doc *doc, const struct xta_trace *t,
+			    const struct xta_overhead *o, bool timed,
+			    uint64_t top)
+{
+	overhead_group_table(doc, t, o, timed);
+	overhead_factor_table(doc, t, o, timed, top);
+}
+
+/* The groups as one bar, for HTML; only when the trace has one kind of
+ * overhead (times and counts do not add up). */
+static void overhead_chart(struct xta_doc *doc, const struct xta_domsel *sel,
+			   const struct xta_overhead *o, bool timed)
+{
+	const char *bar[1] = { sel->label };
+	const char *series[XTA_GROUPS - 1];
+	struct xta_chart *c;
+	uint64_t tot = timed ? total_cycles(o) : total_count(o);
+
+	if (!tot)
+		return;
+	for (unsigned g = 0, i = 0; g < XTA_GROUPS; g++)
+		if (g != XTA_G_HALT)
+			series[i++] = xta_group_names[g];
+	c = xta_doc_chart(doc, timed ? "Time in Xen by group, normalized: total overhead = 1.0" :
+			  "Entries into Xen by group, normalized: total overhead = 1.0",
+			  "share of the total overhead (1.0 = all of it)", 1, bar,
+			  XTA_GROUPS - 1, series);
+	for (unsigned g = 0, s = 0; g < XTA_GROUPS; g++) {
+		if (g == XTA_G_HALT)
+			continue;
+		xta_chart_set(c, 0, s++, (double)(timed ? o->group_cycles[g] :
+						 o->group_count[g]) / (double)tot);
+	}
 }
 
 struct xta_doc *xta_report_overhead(const struct xta_trace *t,
@@ -1062,45 +1124,35 @@ struct xta_doc *xta_report_overhead(const struct xta_trace *t,
 					ran += d->vcpu[j]->runstate[XTA_RS_RUNNING].cycles;
 		}
 		if (ran)
-			xta_doc_note(doc, "Time in Xen", "%.3f s, %.1f %% of the %.3f s "
+			xta_doc_result(doc, "Time in Xen", "%.3f s, %.1f %% of the %.3f s "
 				     "the HVM/PVH vCPUs ran (Halt excluded)",
 				     secs(t, inxen), 100.0 * (double)inxen / (double)ran,
 				     secs(t, ran));
 		xta_doc_heading(doc, 1, "HVM/PVH: time in Xen per exit");
-		overhead_tables(doc, t, &o, true, top);
+		overhead_group_table(doc, t, &o, true);
+		if (!o.counted)
+			overhead_chart(doc, sel, &o, true);
+		overhead_factor_table(doc, t, &o, true, top);
 	}
 	if (o.counted) {
 		xta_doc_heading(doc, 1, "PV: entries into Xen");
-		overhead_tables(doc, t, &o, false, top);
-	}
-	{
-		const char *bar[1];
-		const char *series[XTA_GROUPS];
-		struct xta_chart *c;
-		bool timed = o.timed;
-		uint64_t tot = timed ? total_cycles(&o) : total_count(&o);
-
-		bar[0] = sel->label;
-		for (unsigned g = 0, i = 0; g < XTA_GROUPS; g++)
-			if (g != XTA_G_HALT)
-				series[i++] = xta_group_names[g];
-		if (tot && !(o.timed && o.counted)) {
-			c = xta_doc_chart(doc, timed ? "Overhead by group (time in Xen, normalized)" :
-					  "Overhead by group (entries into Xen, normalized)",
-					  "normalized overhead", 1, bar, XTA_GROUPS - 1, series);
-			for (unsigned g = 0, s = 0; g < XTA_GROUPS; g++) {
-				if (g == XTA_G_HALT)
-					continue;
-				xta_chart_set(c, 0, s++, (double)(timed ? o.group_cycles[g] :
-							o.group_count[g]) / tot);
-			}
-		}
+		overhead_group_table(doc, t, &o, false);
+		if (!o.timed)
+			overhead_chart(doc, sel, &o, false);
+		overhead_factor_table(doc, t, &o, false, top);
 	}
 	xta_overhead_free(&o);
 	return doc;
 }
 
 /* ---- compare ---- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
 
 struct xta_doc *xta_report_compare(const struct xta_side *sa,
 				   const struct xta_side *sb,
@@ -1115,13 +1167,15 @@ struct xta_doc *xta_report_compare(const struct xta_side *sa,
 	double ta, tb_total;
 	const char *series[XTA_GROUPS - 1];
 	const char *bars[2];
+	char bar_a[200], bar_b[200];
 	struct xta_chart *chart;
 	unsigned s;
 
 	snprintf(title, sizeof(title), "xentrace-analyze compare: A = %s, B = %s",
 		 sa->name, sb->name);
 	doc = xta_doc_new("compare", title);
-	xta_report_trace_notes(doc, sa->t, "A ");
+	/* Two domains of one trace: its notes once, without a side. */
+	xta_report_trace_notes(doc, sa->t, sb->t == sa->t ? "" : "A ");
 	if (sb->t != sa->t)
 		xta_report_trace_notes(doc, sb->t, "B ");
 	xta_doc_note(doc, "A", "%s", sa->name);
@@ -1129,12 +1183,13 @@ struct xta_doc *xta_report_compare(const struct xta_side *sa,
 	xta_overhead_collect(sa->t, &sa->sel, &oa);
 	xta_overhead_collect(sb->t, &sb->sel, &ob);
 
-	/* Time in Xen when both sides have it; otherwise entries into Xen,
-	 * the only measure a PV trace gives (each VM exit is one entry). */
+	/* Time in Xen when both sides have it (in seconds: the traces may
+	 * have different clocks); otherwise entries into Xen, the only
+	 * measure a PV trace gives (each VM exit is one entry). */
 	by_time = oa.timed && ob.timed && !oa.counted && !ob.counted;
 	if (by_time) {
-		ta = (double)total_cycles(&oa);
-		tb_total = (double)total_cycles(&ob);
+		ta = secs(sa->t, total_cycles(&oa));
+		tb_total = secs(sb->t, total_cycles(&ob));
 		xta_doc_note(doc, "Measure", "time in Xen (VMEXIT to VMENTRY), Halt excluded");
 	} else {
 		ta = (double)total_count(&oa);
@@ -1147,59 +1202,77 @@ struct xta_doc *xta_report_compare(const struct xta_side *sa,
 		xta_doc_warning(doc, "A has no overhead to normalize to");
 
 	tb = xta_doc_table(doc, "compare_groups",
-			   "Overhead by group, normalized to A's total = 1.0",
-			   "group:Group|a_raw:>A|b_raw:>B|a_norm:>A (norm.)|b_norm:>B (norm.)|reduction:>Reduction (%)");
+			   by_time ? "Overhead by group: time in Xen, normalized to A's total = 1.0" :
+			   "Overhead by group: entries into Xen, normalized to A's total = 1.0",
+			   by_time ?
+			   "group:Group|a_raw:>A time (s)|b_raw:>B time (s)|a_norm:>A (norm.)|b_norm:>B (norm.)|reduction:>+Reduction (%)" :
+			   "group:Group|a_raw:>A entries|b_raw:>B entries|a_norm:>A (norm.)|b_norm:>B (norm.)|reduction:>+Reduction (%)");
 	for (unsigned g = 0; g < XTA_GROUPS; g++) {
-		double va = by_time ? (double)oa.group_cycles[g] : (double)oa.group_count[g];
-		double vb = by_time ? (double)ob.group_cycles[g] : (double)ob.group_count[g];
+		double va = by_time ? secs(sa->t, oa.group_cycles[g]) : (double)oa.group_count[g];
+		double vb = by_time ? secs(sb->t, ob.group_cycles[g]) : (double)ob.group_count[g];
 
 		if (g == XTA_G_HALT || (va == 0 && vb == 0))
 			continue;
 		xta_table_row(tb);
 		xta_cell_str(tb, "%s", xta_group_names[g]);
 		if (by_time) {
-			xta_cell_f64(tb, secs(sa->t, (uint64_t)va), 6);
-			xta_cell_f64(tb, secs(sb->t, (uint64_t)vb), 6);
+			xta_cell_f64(tb, va, 6);
+			xta_cell_f64(tb, vb, 6);
 		} else {
-			xta_cell_u64(tb, (uint64_t)va);
-			xta_cell_u64(tb, (uint64_t)vb);
+			xta_cell_u64(tb, oa.group_count[g]);
+			xta_cell_u64(tb, ob.group_count[g]);
 		}
 		xta_cell_f64(tb, ta > 0 ? va / ta : NAN, 4);
 		xta_cell_f64(tb, ta > 0 ? vb / ta : NAN, 4);
-		xta_cell_f64(tb, va > 0 ? 100.0 * (va - vb) / va : NAN, 1);
+		xta_cell_f64_na(tb, va > 0 ? 100.0 * (va - vb) / va : NAN, 1,
+				"only in B");
 	}
 	xta_table_row(tb);
+	xta_table_row_kind(tb, XTA_ROW_TOTAL);
 	xta_cell_str(tb, "Total overhead");
 	if (by_time) {
-		xta_cell_f64(tb, secs(sa->t, (uint64_t)ta), 6);
-		xta_cell_f64(tb, secs(sb->t, (uint64_t)tb_total), 6);
+		xta_cell_f64(tb, ta, 6);
+		xta_cell_f64(tb, tb_total, 6);
 	} else {
-		xta_cell_u64(tb, (uint64_t)ta);
-		xta_cell_u64(tb, (uint64_t)tb_total);
+		xta_cell_u64(tb, total_count(&oa));
+		xta_cell_u64(tb, total_count(&ob));
 	}
 	xta_cell_f64(tb, ta > 0 ? 1.0 : NAN, 4);
 	xta_cell_f64(tb, ta > 0 ? tb_total / ta : NAN, 4);
 	xta_cell_f64(tb, ta > 0 ? 100.0 * (ta - tb_total) / ta : NAN, 1);
-	xta_doc_note(doc, "Overall", "B's overhead is %.3f of A's (%s%.1f %%)",
-		     ta > 0 ? tb_total / ta : 0.0,
-		     ta > 0 && tb_total <= ta ? "reduction " : "increase ",
-		     ta > 0 ? fabs(100.0 * (ta - tb_total) / ta) : 0.0);
+	xta_doc_result(doc, "Overall", "B's overhead is %.3f of A's (%s%.1f %%)",
+		       ta > 0 ? tb_total / ta : 0.0,
+		       ta > 0 && tb_total <= ta ? "reduction " : "increase ",
+		       ta > 0 ? fabs(100.0 * (ta - tb_total) / ta) : 0.0);
 
 	for (unsigned g = 0, i = 0; g < XTA_GROUPS; g++)
 		if (g != XTA_G_HALT)
 			series[i++] = xta_group_names[g];
-	bars[0] = "A";
-	bars[1] = "B";
-	chart = xta_doc_chart(doc, "Overhead by group, normalized to A's total = 1.0",
-			      "normalized overhead", 2, bars, XTA_GROUPS - 1, series);
+	/* Chart labels are short: a trace by its file name. */
+	if (sa->t == sb->t) {
+		snprintf(bar_a, sizeof(bar_a), "A: %s", sa->sel.label);
+		snprintf(bar_b, sizeof(bar_b), "B: %s", sb->sel.label);
+	} else {
+		snprintf(bar_a, sizeof(bar_a), "A: %s: %s", base_name(sa->t->path),
+			 sa->sel.label);
+		snprintf(bar_b, sizeof(bar_b), "B: %s: %s", base_name(sb->t->path),
+			 sb->sel.label);
+	}
+	bars[0] = bar_a;
+	bars[1] = bar_b;
+	chart = xta_doc_chart(doc, by_time ?
+			      "Time in Xen by group, normalized to A's total = 1.0" :
+			      "Entries into Xen by group, normalized to A's total = 1.0",
+			      "overhead normalized to A's total (1.0 = all of A's)",
+			      2, bars, XTA_GROUPS - 1, series);
 	s = 0;
 	for (unsigned g = 0; g < XTA_GROUPS; g++) {
 		if (g == XTA_G_HALT)
 			continue;
 		if (ta > 0) {
-			xta_chart_set(chart, 0, s, (by_time ? (double)oa.group_cycles[g] :
+			xta_chart_set(chart, 0, s, (by_time ? secs(sa->t, oa.group_cycles[g]) :
 						  (double)oa.group_count[g]) / ta);
-			xta_chart_set(chart, 1, s, (by_time ? (double)ob.group_cycles[g] :
+			xta_chart_set(chart, 1, s, (by_time ? secs(sb->t, ob.group_cycles[g]) :
 						  (double)ob.group_count[g]) / ta);
 		}
 		s++;

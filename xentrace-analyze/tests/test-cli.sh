@@ -41,41 +41,7 @@ has() {
 	fi
 }
 
-check 0 "--help" -- "$XTA" --help && has "$tmp/out" "Commands:" "--help lists the commands"
-check 1 "no arguments" -- "$XTA"
-check 1 "unknown command" -- "$XTA" frobnicate x && has "$tmp/err" 'unknown command "frobnicate"' "unknown command named"
-for c in summary overhead compare dump; do
-	check 0 "$c --help" -- "$XTA" $c --help && has "$tmp/out" "Usage: xentrace-analyze $c" "$c --help is its own"
-done
-check 1 "bad --cpu-hz" -- "$XTA" summary --cpu-hz fast "$PV" && has "$tmp/err" "cpu-hz" "--cpu-hz error names the option"
-check 1 "bad --format" -- "$XTA" summary -f xml "$PV"
-check 1 "bad --vendor" -- "$XTA" summary --vendor arm "$PV"
-check 1 "missing trace" -- "$XTA" summary "$tmp/nope.bin" && has "$tmp/err" "No such file" "missing file reported"
-check 1 "two traces to summary" -- "$XTA" summary "$PV" "$PVH"
-check 1 "unknown domain" -- "$XTA" summary -d 99 "$PV" && has "$tmp/err" "does not appear" "unknown domain reported"
-
-check 0 "summary of the PV trace (xz)" -- "$XTA" summary "$PV" &&
-	has "$tmp/out" "mmu_update" "PV hypercalls shown" &&
-	has "$tmp/out" "ESTIMATED" "clock estimate stated"
-check 0 "summary from stdin" -- sh -c "xz -dc '$PV' | '$XTA' summary -" &&
-	has "$tmp/out" "stdin" "stdin named as the input"
-check 0 "summary --cpu-hz" -- "$XTA" summary --cpu-hz 2.6GHz -d 1 "$PV" &&
-	has "$tmp/out" "2.6 GHz (--cpu-hz)" "clock from --cpu-hz"
-check 0 "summary json" -- "$XTA" summary -f json -d 2 "$PVH" &&
-	has "$tmp/out" '"report": *"summary"' "json report" &&
-	has "$tmp/out" '"VMEXIT_IOIO"' "json exits"
-check 0 "overhead csv" -- "$XTA" overhead -f csv "$PVH" &&
-	has "$tmp/out" "^# factors_time" "csv factor table" &&
-	has "$tmp/out" "^Total overhead," "csv total row"
-check 0 "overhead html" -- "$XTA" overhead -f html -o "$tmp/o.html" "$PVH" &&
-	has "$tmp/o.html" "<svg" "overhead html has its chart"
-check 0 "compare PV PVH html" -- "$XTA" compare -f html -o "$tmp/c.html" "$PV" "$PVH" &&
-	has "$tmp/c.html" "Reduction" "compare html has the reduction" &&
-	has "$tmp/c.html" "<rect" "compare html has bars"
-check 0 "compare two domains of one trace" -- "$XTA" compare "$PVH@0" "$PVH@d2" &&
-	has "$tmp/out" "Total overhead" "domain compare has a total"
-# --top: 20 factors per table in text and html, all in csv and json
-# unless asked; the rest in one row, the totals as they were.
+# hasnt FILE PATTERN DESCRIPTION
 hasnt() {
 	n=$((n + 1))
 	if grep -q -- "$2" "$1"; then
@@ -112,6 +78,59 @@ csv_sums() {
 		on && $2 != "Halt" && $3 ~ /^[0-9]+$/ { c += $3; s += $4 }
 		END { printf "%d %.6f", c, s }' "$1"
 }
+
+check 0 "--help" -- "$XTA" --help && has "$tmp/out" "Commands:" "--help lists the commands"
+check 1 "no arguments" -- "$XTA"
+check 1 "unknown command" -- "$XTA" frobnicate x && has "$tmp/err" 'unknown command "frobnicate"' "unknown command named"
+for c in summary overhead compare dump; do
+	check 0 "$c --help" -- "$XTA" $c --help && has "$tmp/out" "Usage: xentrace-analyze $c" "$c --help is its own"
+done
+check 1 "bad --cpu-hz" -- "$XTA" summary --cpu-hz fast "$PV" && has "$tmp/err" "cpu-hz" "--cpu-hz error names the option"
+check 1 "bad --format" -- "$XTA" summary -f xml "$PV"
+check 1 "bad --vendor" -- "$XTA" summary --vendor arm "$PV"
+check 1 "missing trace" -- "$XTA" summary "$tmp/nope.bin" && has "$tmp/err" "No such file" "missing file reported"
+check 1 "two traces to summary" -- "$XTA" summary "$PV" "$PVH"
+check 1 "unknown domain" -- "$XTA" summary -d 99 "$PV" && has "$tmp/err" "does not appear" "unknown domain reported"
+
+check 0 "summary of the PV trace (xz)" -- "$XTA" summary "$PV" &&
+	has "$tmp/out" "mmu_update" "PV hypercalls shown" &&
+	has "$tmp/out" "ESTIMATED" "clock estimate stated"
+check 0 "summary from stdin" -- sh -c "xz -dc '$PV' | '$XTA' summary -" &&
+	has "$tmp/out" "stdin" "stdin named as the input"
+check 0 "summary --cpu-hz" -- "$XTA" summary --cpu-hz 2.6GHz -d 1 "$PV" &&
+	has "$tmp/out" "2.6 GHz (--cpu-hz)" "clock from --cpu-hz"
+check 0 "summary json" -- "$XTA" summary -f json -d 2 "$PVH" &&
+	has "$tmp/out" '"report": *"summary"' "json report" &&
+	has "$tmp/out" '"VMEXIT_IOIO"' "json exits"
+check 0 "overhead csv" -- "$XTA" overhead -f csv "$PVH" &&
+	has "$tmp/out" "^# factors_time" "csv factor table" &&
+	has "$tmp/out" "^Total overhead," "csv total row"
+check 0 "overhead html" -- "$XTA" overhead -f html -o "$tmp/o.html" "$PVH" &&
+	has "$tmp/o.html" "<svg" "overhead html has its chart"
+check 0 "compare PV PVH html" -- "$XTA" compare -f html -o "$tmp/c.html" "$PV" "$PVH" &&
+	has "$tmp/c.html" "Reduction" "compare html has the reduction" &&
+	has "$tmp/c.html" "<rect" "compare html has bars"
+# What lab/scenarios/overhead and scripts/demo read: the text from the
+# group table to the conclusion, and the CSV's first table.
+check 0 "compare text for the lab" -- "$XTA" compare "$PV" "$PVH" &&
+	same "$(sed -n '/^Overhead by group/,/^Overall/p' "$tmp/out" | tail -1 | cut -c1-8)" "Overall:" "the group table ends at the conclusion" &&
+	has "$tmp/out" "^  Page fault  *25525  *0 .* 100.0$" "a group PVH removes" &&
+	has "$tmp/out" "^  APIC  *0  *1734 .*only in B$" "a group only B has"
+check 0 "compare csv for the lab" -- "$XTA" compare -f csv "$PV" "$PVH" &&
+	same "$(sed -n 2p "$tmp/out")" "group,a_raw,b_raw,a_norm,b_norm,reduction" "compare csv starts with the group table" &&
+	has "$tmp/out" "^APIC,0,1734,0,[0-9.e-]*,-$" "csv: no reduction where A has none"
+check 0 "compare html for a reader" -- "$XTA" compare -f html -o "$tmp/c.html" "$PV" "$PVH" &&
+	has "$tmp/c.html" '<p class="result"><strong>Overall:</strong>' "the conclusion set off" &&
+	has "$tmp/c.html" "Per group, side by side" "per-group panel" &&
+	has "$tmp/c.html" ">A: trace-pv.bin.xz: d1</text>" "bars named by file and domain" &&
+	has "$tmp/c.html" '<td class="n bad">&minus;' "an increase in red" &&
+	hasnt "$tmp/c.html" "<script\|<link\|src=\|url(" "one page, nothing fetched"
+check 0 "compare two domains of one trace" -- "$XTA" compare "$PVH@0" "$PVH@d2" &&
+	has "$tmp/out" "Total overhead" "domain compare has a total" &&
+	has "$tmp/out" "^xentrace-analyze compare: A = d0, B = d2$" "one trace: sides named by domain" &&
+	has "$tmp/out" "^Trace: " "one trace: its notes once, without a side"
+# --top: 20 factors per table in text and html, all in csv and json
+# unless asked; the rest in one row, the totals as they were.
 check 0 "overhead text, default --top" -- "$XTA" overhead "$PVH" &&
 	has "$tmp/out" "^  … 425 more factors (--top 0 shows all)  " "text folds the rest into one row" &&
 	same "$(text_rows "$tmp/out" "HVM overhead factors")" 22 "text: 20 factors, the rest, Halt"
