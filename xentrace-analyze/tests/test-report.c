@@ -807,6 +807,55 @@ static void test_top(void)
 	xta_trace_free(&pvh);
 }
 
+/* compare by time normalizes seconds, not cycles: the same trace read
+ * with half the clock rate took twice as long in Xen. */
+static void test_compare_clocks(void)
+{
+	struct xta_load_opts opts = { .cpu_hz = 2600000000u };
+	struct xta_trace fast, slow;
+	struct xta_side a = { 0 }, b = { 0 };
+	struct xta_doc *doc;
+	json_object *root, *rows;
+	char err[512], *js, *text;
+	bool seen = false;
+
+	CU_ASSERT_EQUAL_FATAL(xta_trace_load(&fast, data_path("trace-pvh.bin.xz"), &opts,
+					     err, sizeof(err)), 0);
+	opts.cpu_hz = 1300000000u;
+	CU_ASSERT_EQUAL_FATAL(xta_trace_load(&slow, data_path("trace-pvh.bin.xz"), &opts,
+					     err, sizeof(err)), 0);
+	a.t = &fast;
+	b.t = &slow;
+	CU_ASSERT_EQUAL(xta_domsel_parse(&fast, "d2", &a.sel, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(xta_domsel_parse(&slow, "d2", &b.sel, err, sizeof(err)), 0);
+	snprintf(a.name, sizeof(a.name), "fast");
+	snprintf(b.name, sizeof(b.name), "slow");
+	doc = xta_report_compare(&a, &b, NULL);
+	js = render(doc, XTA_FORMAT_JSON);
+	root = json_tokener_parse(js);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	rows = json_object_object_get(json_object_array_get_idx(
+		json_object_object_get(root, "tables"), 0), "rows");
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		json_object *row = json_object_array_get_idx(rows, i);
+
+		CU_ASSERT_DOUBLE_EQUAL(row_f64(row, "b_norm"), 2 * row_f64(row, "a_norm"), 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(row_f64(row, "b_raw"), 2 * row_f64(row, "a_raw"), 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(row_f64(row, "reduction"), -100.0, 1e-6);
+		seen = true;
+	}
+	CU_ASSERT_TRUE(seen);
+	json_object_put(root);
+	free(js);
+	text = render(doc, XTA_FORMAT_TEXT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "A time (s)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "Overall: B's overhead is 2.000 of A's (increase 100.0 %)"));
+	free(text);
+	xta_doc_free(doc);
+	xta_trace_free(&fast);
+	xta_trace_free(&slow);
+}
+
 static const struct xlp_test analysis_tests[] = {
 	{ "HVM exits and runstates", test_hvm_exits_and_runstates },
 	{ "VMX detected, --vendor overrides", test_vmx_detection },
@@ -824,6 +873,7 @@ static const struct xlp_test report_tests[] = {
 	{ "clock estimate", test_clock_estimate },
 	{ "overhead and compare, PV vs PVH", test_overhead_and_compare },
 	{ "--top folds the smaller factors", test_top },
+	{ "compare in seconds across clocks", test_compare_clocks },
 	{ NULL, NULL },
 };
 
