@@ -198,5 +198,5 @@ check 2 "foreign file" -- "$XTA" summary "$tmp/text.bin" &&
 head -c 100000 "$PV" > "$tmp/cut.xz"
 check 2 "cut xz" -- "$XTA" summary "$tmp/cut.xz" && has "$tmp/err" "xz" "xz error named"
 
-echo "$n checks, $failed failed"
+echo "$((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
