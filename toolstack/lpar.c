@@ -49,6 +49,9 @@ void lpar_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	va_start(ap, fmt);
+	lpar_log_verror(fmt, ap);
+	va_end(ap);
 }
 
 void lpar_err_libxl(const char *what, int rc)
@@ -398,7 +401,7 @@ static int cmd_shutdown(int argc, char **argv)
 		lpar_err_libxl("asking the domain to shut down", rc);
 		return 1;
 	}
-	if (wait && lpar_wait_gone(domid, 0))
+	if (wait && lpar_wait_gone(domid, have ? run.name : NULL, 0))
 		return 1;
 	return 0;
 }

@@ -535,20 +535,37 @@ static void monitor(const char *name, uint32_t domid)
 		}
 		reason = ev->u.domain_shutdown.shutdown_reason;
 		libxl_event_free(lpar_ctx, ev);
+		if (reason == LIBXL_SHUTDOWN_REASON_SUSPEND) {
+			/* Suspended for a save or migration (by xl): the
+			 * tool that asked deals with it, as xl's monitor
+			 * leaves it too. */
+			lpar_log_note("partition %s (domain %u) suspended",
+				      pname, domid);
+			continue;
+		}
 
 		lock = lpar_state_lock(lpar_state_root, err, sizeof(err));
 		if (lpar_run_load(lpar_state_root, pname, &run, err,
 				  sizeof(err)) || run.domid != domid ||
 		    reload_config(pname, run.defined, &cfg)) {
+			lpar_err("monitor for %s: no record or config for "
+				 "domain %u any more; destroying it", pname,
+				 domid);
 			libxl_domain_destroy(lpar_ctx, domid, NULL);
 			lpar_cleanup_locked(pname, domid);
 			lpar_state_unlock(lock);
 			return;
 		}
 		act = action_for(&cfg.dc, reason);
-		lpar_log_note("partition %s (domain %u) shut down, reason %d: "
-			      "%s", pname, domid, reason,
-			      lpar_action_name(act));
+		{
+			const char *why = libxl_shutdown_reason_to_string(
+				(libxl_shutdown_reason)reason);
+
+			lpar_log_note("partition %s (domain %u) shut down "
+				      "(%s): %s", pname, domid,
+				      why ? why : "unknown reason",
+				      lpar_action_name(act));
+		}
 		switch (act) {
 		case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
 			lpar_config_dispose(&cfg);
@@ -565,16 +582,26 @@ static void monitor(const char *name, uint32_t domid)
 			co.overcommit = run.overcommit;
 			co.defined = run.defined;
 			if (create_locked(&cfg, &co, &newid)) {
+				lpar_err("monitor for %s: restarting it failed "
+					 "(see above); the partition is down",
+					 pname);
 				lpar_config_dispose(&cfg);
 				lpar_state_unlock(lock);
 				return;
 			}
+			lpar_log_note("partition %s restarted as domain %u",
+				      pname, newid);
 			lpar_config_dispose(&cfg);
 			lpar_state_unlock(lock);
 			libxl_domain_unpause(lpar_ctx, newid, NULL);
 			domid = newid;
-			if (libxl_evenable_domain_death(lpar_ctx, domid, 0, &w))
+			if (libxl_evenable_domain_death(lpar_ctx, domid, 0,
+							&w)) {
+				lpar_err("monitor for %s: cannot watch domain "
+					 "%u; on_reboot and cleanup will not be "
+					 "automatic", pname, domid);
 				return;
+			}
 			continue;
 		default:
 			libxl_domain_destroy(lpar_ctx, domid, NULL);
@@ -673,23 +700,67 @@ int lpar_create(struct lpar_config *cfg, const struct lpar_create_opts *o)
 	return 0;
 }
 
-int lpar_wait_gone(uint32_t domid, int timeout_s)
+/* Is the action on poweroff of partition name "preserve" (its domain
+ * then stays shut down)? */
+static bool preserved_on_poweroff(const char *name, uint32_t domid)
+{
+	struct lpar_run run;
+	struct lpar_config cfg;
+	char err[LPAR_ERR_MAX];
+	bool keep;
+
+	if (lpar_run_load(lpar_state_root, name, &run, err, sizeof(err)) ||
+	    run.domid != domid)
+		return false;
+	if (reload_config(name, run.defined, &cfg))
+		return false;
+	keep = cfg.dc.on_poweroff == LIBXL_ACTION_ON_SHUTDOWN_PRESERVE;
+	lpar_config_dispose(&cfg);
+	return keep;
+}
+
+int lpar_wait_gone(uint32_t domid, const char *name, int timeout_s)
 {
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	bool checked = false;
 
 	for (int i = 0; timeout_s <= 0 || i < timeout_s * 10; i++) {
 		libxl_dominfo info;
 		int rc;
+		bool gone, down;
 
 		libxl_dominfo_init(&info);
 		rc = libxl_domain_info(lpar_ctx, &info, domid);
-		if (rc == ERROR_DOMAIN_NOTFOUND ||
-		    (rc == 0 && info.shutdown &&
-		     info.shutdown_reason == LIBXL_SHUTDOWN_REASON_POWEROFF)) {
-			libxl_dominfo_dispose(&info);
+		gone = rc == ERROR_DOMAIN_NOTFOUND || (rc == 0 && info.dying);
+		down = rc == 0 && info.shutdown &&
+		       info.shutdown_reason == LIBXL_SHUTDOWN_REASON_POWEROFF;
+		libxl_dominfo_dispose(&info);
+		if (gone) {
+			char err[LPAR_ERR_MAX];
+			int lock;
+
+			/* The monitor releases the record (and a dedicated
+			 * pool); should it be gone, do it here. The lock
+			 * waits for a monitor busy with it. */
+			if (!name)
+				return 0;
+			lock = lpar_state_lock(lpar_state_root, err,
+					       sizeof(err));
+			lpar_cleanup_locked(name, domid);
+			lpar_state_unlock(lock);
 			return 0;
 		}
-		libxl_dominfo_dispose(&info);
+		if (down) {
+			/* Without a record, shut down is all there is to
+			 * wait for (as xl shutdown -w); a partition's
+			 * monitor applies on_poweroff, so wait for that
+			 * unless it is preserve. */
+			if (!name)
+				return 0;
+			if (!checked && preserved_on_poweroff(name, domid))
+				return 0;
+			checked = true;
+		}
 		nanosleep(&ts, NULL);
 	}
 	return -1;

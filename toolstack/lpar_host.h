@@ -58,7 +58,11 @@ struct lpar_view {
 int lpar_view_get(struct lpar_view *v, const char *exclude);
 void lpar_view_free(struct lpar_view *v);
 
-/* Waits for the domain to be gone or shut down; 0 when it is. */
-int lpar_wait_gone(uint32_t domid, int timeout_s);
+/* Waits for the domain to have shut down and been dealt with: gone and
+ * its record released, or shut down and preserved (on_poweroff =
+ * "preserve"). name: its partition, or NULL for a domain lpar did not
+ * create (then a shutdown is enough, as for xl shutdown -w). timeout_s
+ * <= 0: no limit. 0 when done, -1 on timeout. */
+int lpar_wait_gone(uint32_t domid, const char *name, int timeout_s);
 
 #endif

@@ -133,3 +133,11 @@ void lpar_log_note(const char *fmt, ...)
 		 ap);
 	va_end(ap);
 }
+
+void lpar_log_verror(const char *fmt, va_list ap)
+{
+	if (!file_logger)
+		return;
+	xtl_logv((xentoollog_logger *)file_logger, XTL_ERROR, -1, "lpar", fmt,
+		 ap);
+}
