@@ -425,18 +425,8 @@ static void deliver(struct xta_reader *r, struct xta_cpu *c,
 	size = 4 + ((hdr >> 28) & 7) * 4 + ((hdr >> 31) ? 8 : 0);
 	if (c->head_tsc < c->last_tsc)
 		r->stats.tsc_backwards++;
-	rec->tsc = c->head_tsc;
-	rec->offset = c->win_offset + (uint64_t)(c->pos - c->win_data);
-	rec->data = (const uint32_t *)(c->pos + size - ((hdr >> 28) & 7) * 4);
-	rec->event = hdr & 0x0fffffff;
-	rec->cpu = c->id;
-	rec->extra = (hdr >> 28) & 7;
-	rec->has_tsc = hdr >> 31;
-	rec->kind = XTA_REC_EVENT;
-	c->pos += size;
-	c->last_tsc = c->head_tsc;
+	xta_reader_take(r, c, rec, hdr, size, c->head_tsc);
 	c->head_valid = false;
-	r->stats.records++;
 }
 
 /* A window whose first record is older than where another pCPU has got

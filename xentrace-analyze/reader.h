@@ -144,6 +144,28 @@ const char *xta_reader_input_desc(const struct xta_reader *r);
 int xta_reader_next_slow(struct xta_reader *r, struct xta_rec *rec);
 
 /*
+ * Fills rec from the record of size bytes with header hdr at c->pos, with
+ * the given TSC, and moves c past it. Shared by the inline fast path and
+ * the merge in reader.c, so both deliver records alike.
+ */
+static inline void xta_reader_take(struct xta_reader *r, struct xta_cpu *c,
+				   struct xta_rec *rec, uint32_t hdr,
+				   size_t size, uint64_t tsc)
+{
+	rec->tsc = tsc;
+	rec->offset = c->win_offset + (uint64_t)(c->pos - c->win_data);
+	rec->data = (const uint32_t *)(c->pos + size - ((hdr >> 28) & 7) * 4);
+	rec->event = hdr & 0x0fffffff;
+	rec->cpu = c->id;
+	rec->extra = (hdr >> 28) & 7;
+	rec->has_tsc = hdr >> 31;
+	rec->kind = XTA_REC_EVENT;
+	c->pos += size;
+	c->last_tsc = tsc;
+	r->stats.records++;
+}
+
+/*
  * The next record in time order: 1, or 0 at the end of the trace (or of
  * its usable part: check xta_reader_error()). The data pointer stays
  * valid until the next call.
@@ -163,19 +185,7 @@ static inline int xta_reader_next(struct xta_reader *r, struct xta_rec *rec)
 			if (hdr >> 31)
 				memcpy(&tsc, c->pos + 4, sizeof(tsc));
 			if (tsc <= r->limit && tsc >= c->last_tsc) {
-				rec->tsc = tsc;
-				rec->offset = c->win_offset +
-					      (uint64_t)(c->pos - c->win_data);
-				rec->data = (const uint32_t *)(c->pos + size -
-					    ((hdr >> 28) & 7) * 4);
-				rec->event = hdr & 0x0fffffff;
-				rec->cpu = c->id;
-				rec->extra = (hdr >> 28) & 7;
-				rec->has_tsc = hdr >> 31;
-				rec->kind = XTA_REC_EVENT;
-				c->pos += size;
-				c->last_tsc = tsc;
-				r->stats.records++;
+				xta_reader_take(r, c, rec, hdr, size, tsc);
 				return 1;
 			}
 		}
