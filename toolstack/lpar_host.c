@@ -681,15 +681,20 @@ int lpar_create(struct lpar_config *cfg, const struct lpar_create_opts *o)
 	lpar_state_unlock(lock);
 	if (rc)
 		return -1;
-	if (!o->no_monitor)
-		spawn_monitor(name, domid);
+	/* Unpaused first, as xl does: the partition runs without waiting
+	 * for the fork. A shutdown before the monitor watches is not lost:
+	 * libxl reports a domain's shutdown state when a watch starts. */
 	if (!o->paused) {
 		rc = libxl_domain_unpause(lpar_ctx, domid, NULL);
 		if (rc) {
 			lpar_err_libxl("unpausing the domain", rc);
+			if (!o->no_monitor)
+				spawn_monitor(name, domid);
 			return -1;
 		}
 	}
+	if (!o->no_monitor)
+		spawn_monitor(name, domid);
 	printf("partition %s started as domain %u\n", name, domid);
 	fflush(stdout);
 	if (o->console) {
