@@ -136,9 +136,31 @@ guest_finished() { # FILE
 # default: default_wait), save its console to CONSOLE (default $OUT/console.log) and check the
 # workload's end marker. Sets LAST_DOMID. Returns non-zero on any failure.
 xl_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
-    local cfg=$1 tmo=${2:-$(default_wait)} console=${3:-$OUT/console.log} name rc=0
+    local cfg=$1 tmo=${2:-$(default_wait)} console=${3:-$OUT/console.log}
+    # One retry, only for the emulator fault below; said in the log.
+    create_and_wait_once "$cfg" "$tmo" "$console" && return 0
+    if emulator_triple_fault "$LAST_DOMID"; then
+        log "RETRY: d$LAST_DOMID triple-faulted with Xen's own state in its save area:"
+        log "RETRY: the QEMU TCG nested-SVM fault this lab meets now and then (lab/README.md); once more"
+        create_and_wait_once "$cfg" "$tmo" "$console"
+        return
+    fi
+    return 1
+}
+
+# Succeed if Xen logged a triple fault of domain DOMID. Under QEMU TCG a
+# PVH guest sometimes triple-faults with Xen's code segment (e008) in its
+# saved state: the emulated SVM handed it host state. Not a guest bug.
+emulator_triple_fault() { # DOMID
+    [ -n "$1" ] && xl dmesg 2>/dev/null | grep -q "d$1v[0-9]* Triple fault"
+}
+
+create_and_wait_once() { # CFG TIMEOUT CONSOLE
+    local cfg=$1 tmo=$2 console=$3 name rc=0
     name=$(sed -n 's/^ *name *= *"\(.*\)".*/\1/p' "$cfg" | head -n1)
     [ -n "$name" ] || { log "no name= in $cfg"; return 1; }
+    LAST_DOMID=
+    rm -f "$XEN_CONSOLE_LOG_DIR/guest-$name.log"
     run xl create "$cfg" || { log "xl create $cfg failed"; return 1; }
     LAST_DOMID=$(domid "$name")
     log "domain $name is domid ${LAST_DOMID:-?}"
