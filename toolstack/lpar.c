@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -39,6 +40,16 @@ libxl_ctx *lpar_ctx;
 const char *lpar_state_root;
 const char *lpar_log_dir;
 static xentoollog_logger *logger;
+static struct timespec started;
+
+double lpar_elapsed_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - started.tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - started.tv_nsec) / 1e6;
+}
 
 void lpar_err(const char *fmt, ...)
 {
@@ -314,13 +325,20 @@ static int cmd_destroy(int argc, char **argv)
 
 	if (common_args(argc, argv, 1, 1, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
+	/* Under the lock before the name is resolved: a monitor that is
+	 * restarting the partition holds it, so the name then means the
+	 * new domain (and a monitor that comes after finds no record and
+	 * does not restart what was destroyed). */
+	lock = lpar_state_lock(lpar_state_root, err, sizeof(err));
+	if (target(argv[1], &domid, &run, &have)) {
+		lpar_state_unlock(lock);
 		return 1;
+	}
 	if (domid == 0) {
+		lpar_state_unlock(lock);
 		lpar_err("refusing to destroy dom0");
 		return 1;
 	}
-	lock = lpar_state_lock(lpar_state_root, err, sizeof(err));
 	rc = libxl_domain_destroy(lpar_ctx, domid, NULL);
 	if (rc) {
 		lpar_state_unlock(lock);
@@ -824,6 +842,14 @@ static int cmd_vcpu_pin(int argc, char **argv)
 	} else if (xlp_cpulist_parse(argv[3], &set, err, sizeof(err))) {
 		lpar_err("CPUS: %s", err);
 		return 1;
+	} else {
+		int beyond = xlp_cpuset_next(&set, host_max_cpus());
+
+		if (beyond >= 0) {
+			lpar_err("CPUS: there is no CPU %d (the host has CPUs "
+				 "0-%u)", beyond, host_max_cpus() - 1);
+			return 1;
+		}
 	}
 	if (have && run.mode == LPAR_CPU_DEDICATED) {
 		if (!strcmp(argv[3], "all")) {
@@ -852,6 +878,13 @@ static int cmd_vcpu_pin(int argc, char **argv)
 		libxl_bitmap_set(&map, c);
 	libxl_dominfo_init(&info);
 	rc = libxl_domain_info(lpar_ctx, &info, domid);
+	if (!rc && !allv && vcpu > info.vcpu_max_id) {
+		lpar_err("VCPU: %s has vCPUs 0-%u; there is no vCPU %" PRIu64,
+			 argv[1], info.vcpu_max_id, vcpu);
+		libxl_dominfo_dispose(&info);
+		libxl_bitmap_dispose(&map);
+		return 1;
+	}
 	if (!rc) {
 		if (allv)
 			rc = libxl_set_vcpuaffinity_all(lpar_ctx, domid,
@@ -960,72 +993,75 @@ static int cmd_share(int argc, char **argv)
 
 /* ---- devices ---- */
 
-static int cmd_block_attach(int argc, char **argv)
+/* The domain a device command names (argv[1]), once its arguments are
+ * counted. Returns 0, or else -1 with the exit status in *status. */
+static int device_domain(int argc, char **argv, int min, int max,
+			 uint32_t *domid, int *status)
 {
 	struct lpar_run run;
 	bool have;
+
+	if (common_args(argc, argv, min, max, status))
+		return -1;
+	if (target(argv[1], domid, &run, &have)) {
+		*status = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_block_attach(int argc, char **argv)
+{
 	uint32_t domid;
 	libxl_device_disk disk;
 	char err[LPAR_ERR_MAX];
 	int rc;
 
-	if (common_args(argc, argv, 2, 2, &rc))
+	if (device_domain(argc, argv, 2, 2, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	libxl_device_disk_init(&disk);
 	if (lpar_parse_disk_spec(argv[2], &disk, err, sizeof(err))) {
 		lpar_err("%s", err);
-		libxl_device_disk_dispose(&disk);
-		return 1;
+		rc = ERROR_INVAL;
+	} else {
+		rc = libxl_device_disk_add(lpar_ctx, domid, &disk, NULL);
+		if (rc)
+			lpar_err_libxl("attaching the disk", rc);
 	}
-	rc = libxl_device_disk_add(lpar_ctx, domid, &disk, NULL);
 	libxl_device_disk_dispose(&disk);
-	if (rc) {
-		lpar_err_libxl("attaching the disk", rc);
-		return 1;
-	}
-	return 0;
+	return rc ? 1 : 0;
 }
 
 static int cmd_block_detach(int argc, char **argv)
 {
-	struct lpar_run run;
-	bool have;
 	uint32_t domid;
 	libxl_device_disk disk;
 	int rc;
 
-	if (common_args(argc, argv, 2, 2, &rc))
+	if (device_domain(argc, argv, 2, 2, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	libxl_device_disk_init(&disk);
-	if (libxl_vdev_to_device_disk(lpar_ctx, domid, argv[2], &disk)) {
-		lpar_err("%s has no disk %s", argv[1], argv[2]);
-		return 1;
-	}
-	rc = libxl_device_disk_remove(lpar_ctx, domid, &disk, NULL);
-	libxl_device_disk_dispose(&disk);
+	rc = libxl_vdev_to_device_disk(lpar_ctx, domid, argv[2], &disk);
 	if (rc) {
-		lpar_err_libxl("detaching the disk", rc);
-		return 1;
+		lpar_err("%s has no disk %s (see lpar block-list %s)",
+			 argv[1], argv[2], argv[1]);
+	} else {
+		rc = libxl_device_disk_remove(lpar_ctx, domid, &disk, NULL);
+		if (rc)
+			lpar_err_libxl("detaching the disk", rc);
 	}
-	return 0;
+	libxl_device_disk_dispose(&disk);
+	return rc ? 1 : 0;
 }
 
 static int cmd_block_list(int argc, char **argv)
 {
-	struct lpar_run run;
-	bool have;
 	uint32_t domid;
 	libxl_device_disk *disks;
 	int rc, n;
 
-	if (common_args(argc, argv, 1, 1, &rc))
+	if (device_domain(argc, argv, 1, 1, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	disks = libxl_device_disk_list(lpar_ctx, domid, &n);
 	printf("%-6s %-8s %-5s %-6s %s\n", "Vdev", "BE", "State", "Mode",
 	       "Target");
@@ -1047,78 +1083,70 @@ static int cmd_block_list(int argc, char **argv)
 
 static int cmd_network_attach(int argc, char **argv)
 {
-	struct lpar_run run;
-	bool have;
 	uint32_t domid;
 	libxl_device_nic nic;
 	char err[LPAR_ERR_MAX];
-	int rc;
+	int rc = 0;
 
-	if (common_args(argc, argv, 1, -1, &rc))
+	if (device_domain(argc, argv, 1, -1, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	libxl_device_nic_init(&nic);
-	for (int i = 2; i < argc; i++) {
-		if (lpar_parse_vif_spec(argv[i], &nic, err, sizeof(err))) {
+	for (int i = 2; i < argc && !rc; i++) {
+		rc = lpar_parse_vif_spec(argv[i], &nic, err, sizeof(err));
+		if (rc)
 			lpar_err("%s", err);
-			libxl_device_nic_dispose(&nic);
-			return 1;
-		}
 	}
-	rc = libxl_device_nic_add(lpar_ctx, domid, &nic, NULL);
+	if (!rc) {
+		rc = libxl_device_nic_add(lpar_ctx, domid, &nic, NULL);
+		if (rc)
+			lpar_err_libxl("attaching the network interface", rc);
+	}
 	libxl_device_nic_dispose(&nic);
-	if (rc) {
-		lpar_err_libxl("attaching the network interface", rc);
-		return 1;
-	}
-	return 0;
+	return rc ? 1 : 0;
 }
 
 static int cmd_network_detach(int argc, char **argv)
 {
-	struct lpar_run run;
-	bool have;
 	uint32_t domid;
 	libxl_device_nic nic;
+	char err[LPAR_ERR_MAX];
+	uint64_t devid;
 	int rc;
 
-	if (common_args(argc, argv, 2, 2, &rc))
+	if (device_domain(argc, argv, 2, 2, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	libxl_device_nic_init(&nic);
-	if (strchr(argv[2], ':'))
+	if (strchr(argv[2], ':')) {
 		rc = libxl_mac_to_device_nic(lpar_ctx, domid, argv[2], &nic);
-	else
-		rc = libxl_devid_to_device_nic(lpar_ctx, domid,
-					       atoi(argv[2]), &nic);
-	if (rc) {
-		lpar_err("%s has no network interface %s", argv[1], argv[2]);
+	} else if (xlp_parse_u64(argv[2], "DEVID", 0, INT32_MAX, &devid,
+				 err, sizeof(err))) {
+		lpar_err("%s (or give the interface's MAC address)", err);
 		libxl_device_nic_dispose(&nic);
 		return 1;
+	} else {
+		rc = libxl_devid_to_device_nic(lpar_ctx, domid, (int)devid,
+					       &nic);
 	}
-	rc = libxl_device_nic_remove(lpar_ctx, domid, &nic, NULL);
-	libxl_device_nic_dispose(&nic);
 	if (rc) {
-		lpar_err_libxl("detaching the network interface", rc);
-		return 1;
+		lpar_err("%s has no network interface %s (see lpar "
+			 "network-list %s)", argv[1], argv[2], argv[1]);
+	} else {
+		rc = libxl_device_nic_remove(lpar_ctx, domid, &nic, NULL);
+		if (rc)
+			lpar_err_libxl("detaching the network interface", rc);
 	}
-	return 0;
+	libxl_device_nic_dispose(&nic);
+	return rc ? 1 : 0;
 }
 
 static int cmd_network_list(int argc, char **argv)
 {
-	struct lpar_run run;
-	bool have;
 	uint32_t domid;
 	libxl_device_nic *nics;
 	int rc, n;
 
-	if (common_args(argc, argv, 1, 1, &rc))
+	if (device_domain(argc, argv, 1, 1, &domid, &rc))
 		return rc;
-	if (target(argv[1], &domid, &run, &have))
-		return 1;
 	nics = libxl_device_nic_list(lpar_ctx, domid, &n);
 	printf("%-5s %-3s %-17s %-5s %-8s %s\n", "Idx", "BE", "Mac Addr.",
 	       "State", "Bridge", "Script");
@@ -1218,6 +1246,7 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	lpar_state_root = getenv("LPAR_STATE_DIR");
 	if (!lpar_state_root || !*lpar_state_root)
 		lpar_state_root = LPAR_STATE_DIR_DEFAULT;
@@ -1248,6 +1277,8 @@ int main(int argc, char **argv)
 		rc = c->fn(argc - 1, argv + 1);
 		if (lpar_ctx)
 			libxl_ctx_free(lpar_ctx);
+		lpar_log_note("lpar %s: status %d after %.0f ms", c->name, rc,
+			      lpar_elapsed_ms());
 		lpar_log_close();
 		return rc;
 	}

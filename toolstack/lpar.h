@@ -22,4 +22,7 @@ void lpar_err_libxl(const char *what, int rc);
  * this is not a Xen dom0. */
 int lpar_ctx_open(void);
 
+/* Milliseconds since the command started (for the log's timings). */
+double lpar_elapsed_ms(void);
+
 #endif

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,9 @@ static int failf(struct pctx *p, const char *key, const char *fmt, ...)
 }
 
 /* The last non-empty line libxlutil reported, without the trailing
- * newline, or "" when it said nothing. */
+ * newline, or "" when it said nothing. Its "warning:" hints after an
+ * error (e.g. that the file looks like Python) are passed over: the
+ * error names the line. */
 static const char *xlu_said(struct pctx *p)
 {
 	char *end, *start;
@@ -61,12 +64,16 @@ static const char *xlu_said(struct pctx *p)
 	if (!p->repbuf || !p->replen)
 		return "";
 	end = p->repbuf + p->replen;
-	while (end > p->repbuf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = end;
-	while (start > p->repbuf && start[-1] != '\n')
-		start--;
-	return start;
+	for (;;) {
+		while (end > p->repbuf && (end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		start = end;
+		while (start > p->repbuf && start[-1] != '\n')
+			start--;
+		if (strncmp(start, "warning:", 8) || start == p->repbuf)
+			return start;
+		end = start;
+	}
 }
 
 static void warnf(struct pctx *p, const char *key, const char *fmt, ...)
@@ -457,6 +464,20 @@ static int parse_vif(struct pctx *p, const char *spec, libxl_device_nic *nic)
 	return rc;
 }
 
+/* One xl disk spec (xl-disk-configuration), from config key (or from
+ * the command line when key is NULL). */
+static int parse_disk(struct pctx *p, const char *key, const char *spec,
+		      libxl_device_disk *disk)
+{
+	if (xlu_disk_parse(p->xlu, 1, &spec, disk)) {
+		const char *said = xlu_said(p);
+
+		return failf(p, key, "\"%s\" is not a valid disk spec%s%s",
+			     spec, *said ? ": " : "", said);
+	}
+	return 0;
+}
+
 static int parse_devices(struct pctx *p, libxl_domain_config *dc)
 {
 	libxl_domain_build_info *b = &dc->b_info;
@@ -482,13 +503,8 @@ static int parse_devices(struct pctx *p, libxl_domain_config *dc)
 
 			libxl_device_disk_init(d);
 			dc->num_disks = i + 1;
-			if (xlu_disk_parse(p->xlu, 1, &item, d)) {
-				const char *said = xlu_said(p);
-
-				return failf(p, "disk", "\"%s\" is not a valid "
-					     "disk spec%s%s", item,
-					     *said ? ": " : "", said);
-			}
+			if (parse_disk(p, "disk", item, d))
+				return -1;
 		}
 	}
 
@@ -742,6 +758,152 @@ static int parse_partition_keys(struct pctx *p, struct lpar_config *cfg)
 	return 0;
 }
 
+/* An HVM partition's console and display, as xl reads them. */
+static int parse_hvm_console(struct pctx *p, libxl_domain_build_info *b)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} defbools[] = {
+		{ "vnc", offsetof(libxl_domain_build_info, u.hvm.vnc.enable) },
+		{ "vncunused",
+		  offsetof(libxl_domain_build_info, u.hvm.vnc.findunused) },
+		{ "sdl", offsetof(libxl_domain_build_info, u.hvm.sdl.enable) },
+		{ "nographic",
+		  offsetof(libxl_domain_build_info, u.hvm.nographic) },
+	};
+	static const struct {
+		const char *key;
+		size_t offset;
+	} strings[] = {
+		{ "vnclisten", offsetof(libxl_domain_build_info, u.hvm.vnc.listen) },
+		{ "vncpasswd", offsetof(libxl_domain_build_info, u.hvm.vnc.passwd) },
+		{ "keymap", offsetof(libxl_domain_build_info, u.hvm.keymap) },
+		{ "boot", offsetof(libxl_domain_build_info, u.hvm.boot) },
+	};
+	const char *s;
+	uint64_t v;
+	bool on = false;
+	int r;
+
+	for (size_t i = 0; i < sizeof(defbools) / sizeof(defbools[0]); i++) {
+		r = get_bool(p, defbools[i].key, &on);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			libxl_defbool_set((libxl_defbool *)((char *)b +
+					  defbools[i].offset), on);
+	}
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		r = get_str(p, strings[i].key, &s);
+		if (r < 0)
+			return -1;
+		if (r == 0 && dup_into(p, strings[i].key,
+				       (char **)((char *)b + strings[i].offset),
+				       s))
+			return -1;
+	}
+	r = get_u64(p, "vncdisplay", 0, INT32_MAX, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		b->u.hvm.vnc.display = (int)v;
+
+	r = get_str(p, "vga", &s);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (!strcmp(s, "stdvga"))
+			b->u.hvm.vga.kind = LIBXL_VGA_INTERFACE_TYPE_STD;
+		else if (!strcmp(s, "cirrus"))
+			b->u.hvm.vga.kind = LIBXL_VGA_INTERFACE_TYPE_CIRRUS;
+		else if (!strcmp(s, "none"))
+			b->u.hvm.vga.kind = LIBXL_VGA_INTERFACE_TYPE_NONE;
+		else if (!strcmp(s, "qxl"))
+			b->u.hvm.vga.kind = LIBXL_VGA_INTERFACE_TYPE_QXL;
+		else
+			return failf(p, "vga", "\"%s\" is not stdvga, cirrus, "
+				     "none or qxl", s);
+	} else {
+		r = get_bool(p, "stdvga", &on);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			b->u.hvm.vga.kind = on ? LIBXL_VGA_INTERFACE_TYPE_STD :
+					    LIBXL_VGA_INTERFACE_TYPE_CIRRUS;
+	}
+
+	/* serial: a list of QEMU character devices, or one as a string */
+	switch (xlu_cfg_get_list_as_string_list(p->xlu, "serial",
+						&b->u.hvm.serial_list, 1)) {
+	case 0:
+	case ESRCH:
+		break;
+	case EINVAL:
+		r = get_str(p, "serial", &s);
+		if (r == 0 && dup_into(p, "serial", &b->u.hvm.serial, s))
+			return -1;
+		if (r == 0)
+			break;
+		/* fall through */
+	default:
+		return failf(p, "serial", "expected a string or a list of "
+			     "strings, e.g. serial = \"pty\"");
+	}
+	return 0;
+}
+
+/* Every key lpar reads; a file may hold others, which xl would use and
+ * lpar does not: each is named in a warning, not silently dropped. */
+static const char *const known_keys[] = {
+	"name", "type", "uuid", "kernel", "ramdisk", "extra", "root",
+	"cmdline", "bootloader", "memory", "maxmem", "vcpus", "maxvcpus",
+	"cpus", "on_poweroff", "on_reboot", "on_crash", "on_watchdog",
+	"on_soft_reset", "disk", "vif", "pci", "pci_msitranslate",
+	"pci_power_mgmt", "pci_permissive", "pci_seize", "tsc_mode", "pool",
+	"cap", "cpu_weight", "cpu_mode", "cpu_share", "cpu_capped",
+	/* HVM console and display */
+	"vnc", "vnclisten", "vncpasswd", "vncdisplay", "vncunused", "sdl",
+	"keymap", "vga", "stdvga", "nographic", "serial", "boot",
+};
+
+static void warn_unknown_keys(struct pctx *p, const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		const char *k = line, *end;
+		size_t n, i;
+
+		while (*k == ' ' || *k == '\t')
+			k++;
+		end = k;
+		while ((*end >= 'a' && *end <= 'z') ||
+		       (*end >= 'A' && *end <= 'Z') ||
+		       (*end >= '0' && *end <= '9') || *end == '_')
+			end++;
+		n = (size_t)(end - k);
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (n && *end == '=') {
+			for (i = 0; i < sizeof(known_keys) /
+					sizeof(known_keys[0]); i++)
+				if (strlen(known_keys[i]) == n &&
+				    !strncmp(known_keys[i], k, n))
+					break;
+			if (i == sizeof(known_keys) / sizeof(known_keys[0])) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "%.*s",
+					 (int)(n < 63 ? n : 63), k);
+				warnf(p, key, "lpar does not support this "
+				      "key; ignored");
+			}
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+}
+
 static int parse_all(struct pctx *p, struct lpar_config *cfg)
 {
 	libxl_domain_config *dc = &cfg->dc;
@@ -806,6 +968,28 @@ static int parse_all(struct pctx *p, struct lpar_config *cfg)
 
 	/* xl's default (claim_mode = 1 in an empty xl.conf) */
 	libxl_defbool_set(&b->claim_mode, true);
+
+	/* tsc_mode: a name, or (deprecated, as xl warns) its number */
+	r = get_str(p, "tsc_mode", &s);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		if (*s >= '0' && *s <= '9') {
+			const char *name;
+
+			if (get_u64(p, "tsc_mode", LIBXL_TSC_MODE_DEFAULT,
+				    LIBXL_TSC_MODE_NATIVE_PARAVIRT, &v))
+				return -1;
+			b->tsc_mode = (libxl_tsc_mode)v;
+			name = libxl_tsc_mode_to_string(b->tsc_mode);
+			warnf(p, "tsc_mode", "a number is deprecated; write "
+			      "tsc_mode = \"%s\"", name ? name : "?");
+		} else if (libxl_tsc_mode_from_string(s, &b->tsc_mode)) {
+			return failf(p, "tsc_mode", "\"%s\" is not default, "
+				     "always_emulate, native or "
+				     "native_paravirt", s);
+		}
+	}
 
 	r = get_u64(p, "cpu_weight", 1, 65535, &v);
 	if (r < 0)
@@ -893,8 +1077,12 @@ static int parse_all(struct pctx *p, struct lpar_config *cfg)
 	if (check_file(p, "kernel", b->kernel) ||
 	    check_file(p, "ramdisk", b->ramdisk))
 		return -1;
-
-	return parse_devices(p, dc);
+	if (c->type == LIBXL_DOMAIN_TYPE_HVM && parse_hvm_console(p, b))
+		return -1;
+	if (parse_devices(p, dc))
+		return -1;
+	warn_unknown_keys(p, cfg->text);
+	return 0;
 }
 
 int lpar_config_parse(const char *source, const char *text, size_t len,
@@ -1041,13 +1229,7 @@ static int vif_cb(struct pctx *p, const char *spec, void *dev)
 
 static int disk_cb(struct pctx *p, const char *spec, void *dev)
 {
-	if (xlu_disk_parse(p->xlu, 1, &spec, dev)) {
-		const char *said = xlu_said(p);
-
-		return failf(p, NULL, "\"%s\" is not a valid disk spec%s%s",
-			     spec, *said ? ": " : "", said);
-	}
-	return 0;
+	return parse_disk(p, NULL, spec, dev);
 }
 
 int lpar_parse_vif_spec(const char *spec, libxl_device_nic *nic, char *err,

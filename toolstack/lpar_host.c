@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -273,8 +272,10 @@ static const char *fault_point(void)
  * monitor and was admitted before.
  */
 static int create_locked(struct lpar_config *cfg,
-			 const struct lpar_create_opts *o, uint32_t *domid_out)
+			 const struct lpar_create_opts *o, uint32_t *domid_out,
+			 double *libxl_ms)
 {
+	double t_entry = lpar_elapsed_ms(), t_libxl = 0, t_checks = 0;
 	const char *name = cfg->dc.c_info.name;
 	struct lpar_view view;
 	struct lpar_run run;
@@ -301,7 +302,12 @@ static int create_locked(struct lpar_config *cfg,
 			 cfg->pool_name, cfg->pool_name);
 		return -1;
 	}
-	if (lpar_view_get(&view, NULL))
+	/* A partition without cpu_mode and cpus= needs no look at the
+	 * pools (as with xl create). */
+	memset(&view, 0, sizeof(view));
+	if ((cfg->mode != LPAR_CPU_DEFAULT ||
+	     (cfg->has_cpus && !cfg->dc.c_info.pool_name)) &&
+	    lpar_view_get(&view, NULL))
 		return -1;
 	if (cfg->mode == LPAR_CPU_DEDICATED) {
 		rc = lpar_admit_dedicated(name, &cfg->cpus, &view.pool,
@@ -398,7 +404,10 @@ static int create_locked(struct lpar_config *cfg,
 	record_made = true;
 
 	lpar_log_clear_error();
+	t_libxl = lpar_elapsed_ms();
+	t_checks = t_libxl - t_entry;
 	rc = libxl_domain_create_new(lpar_ctx, &cfg->dc, &domid, NULL, NULL);
+	t_libxl = lpar_elapsed_ms() - t_libxl;
 	if (rc) {
 		lpar_err_libxl("creating the domain", rc);
 		goto rollback;
@@ -413,8 +422,12 @@ static int create_locked(struct lpar_config *cfg,
 		lpar_err("%s", err);
 		goto rollback;
 	}
-	lpar_log_note("partition %s created as domain %u (%s)", name, domid,
-		      lpar_cpu_mode_name(cfg->mode));
+	lpar_log_note("partition %s created as domain %u (%s); "
+		      "libxl_domain_create_new took %.0f ms, lpar's checks, "
+		      "pool and record before it %.0f ms", name, domid,
+		      lpar_cpu_mode_name(cfg->mode), t_libxl, t_checks);
+	if (libxl_ms)
+		*libxl_ms = t_libxl;
 	libxl_bitmap_dispose(&map);
 	lpar_view_free(&view);
 	*domid_out = domid;
@@ -546,11 +559,27 @@ static void monitor(const char *name, uint32_t domid)
 
 		lock = lpar_state_lock(lpar_state_root, err, sizeof(err));
 		if (lpar_run_load(lpar_state_root, pname, &run, err,
-				  sizeof(err)) || run.domid != domid ||
-		    reload_config(pname, run.defined, &cfg)) {
-			lpar_err("monitor for %s: no record or config for "
-				 "domain %u any more; destroying it", pname,
-				 domid);
+				  sizeof(err)) || run.domid != domid) {
+			/* lpar destroy came first (it holds the lock too) */
+			lpar_log_note("partition %s: domain %u shut down when "
+				      "its record was gone already (destroyed?); "
+				      "removing what is left", pname, domid);
+			{
+				libxl_dominfo di;
+
+				libxl_dominfo_init(&di);
+				if (libxl_domain_info(lpar_ctx, &di, domid) == 0)
+					libxl_domain_destroy(lpar_ctx, domid,
+							     NULL);
+				libxl_dominfo_dispose(&di);
+			}
+			lpar_cleanup_locked(pname, domid);
+			lpar_state_unlock(lock);
+			return;
+		}
+		if (reload_config(pname, run.defined, &cfg)) {
+			lpar_err("monitor for %s: cannot read its config again; "
+				 "destroying domain %u", pname, domid);
 			libxl_domain_destroy(lpar_ctx, domid, NULL);
 			lpar_cleanup_locked(pname, domid);
 			lpar_state_unlock(lock);
@@ -581,7 +610,7 @@ static void monitor(const char *name, uint32_t domid)
 			lpar_cleanup_locked(pname, domid);
 			co.overcommit = run.overcommit;
 			co.defined = run.defined;
-			if (create_locked(&cfg, &co, &newid)) {
+			if (create_locked(&cfg, &co, &newid, NULL)) {
 				lpar_err("monitor for %s: restarting it failed "
 					 "(see above); the partition is down",
 					 pname);
@@ -613,7 +642,9 @@ static void monitor(const char *name, uint32_t domid)
 	}
 }
 
-/* Forks the monitor as a daemon, as xl create does. */
+/* Forks the monitor as a daemon in its own session. One fork: the
+ * caller (lpar create or start) exits right after, so nobody waits for
+ * it and it leaves no zombie. */
 static void spawn_monitor(const char *name, uint32_t domid)
 {
 	pid_t pid = fork();
@@ -623,18 +654,11 @@ static void spawn_monitor(const char *name, uint32_t domid)
 			 "will not be automatic", strerror(errno));
 		return;
 	}
-	if (pid > 0) {
-		int st;
-
-		waitpid(pid, &st, 0);
-		return;
-	}
+	if (pid > 0)
+		return;	/* lpar exits soon: init then adopts the monitor */
 	libxl_postfork_child_noexec(lpar_ctx);
 	lpar_ctx = NULL;
 	setsid();
-	pid = fork();
-	if (pid != 0)
-		_exit(pid < 0);
 	if (chdir("/")) {
 		/* nothing to do about it */
 	}
@@ -665,6 +689,7 @@ int lpar_create(struct lpar_config *cfg, const struct lpar_create_opts *o)
 {
 	char err[LPAR_ERR_MAX], name[80];
 	uint32_t domid;
+	double libxl_ms = 0;
 	int lock, rc;
 
 	if (lpar_state_init(lpar_state_root, err, sizeof(err))) {
@@ -677,7 +702,7 @@ int lpar_create(struct lpar_config *cfg, const struct lpar_create_opts *o)
 		return -1;
 	}
 	snprintf(name, sizeof(name), "%s", cfg->dc.c_info.name);
-	rc = create_locked(cfg, o, &domid);
+	rc = create_locked(cfg, o, &domid, &libxl_ms);
 	lpar_state_unlock(lock);
 	if (rc)
 		return -1;
@@ -692,6 +717,16 @@ int lpar_create(struct lpar_config *cfg, const struct lpar_create_opts *o)
 				spawn_monitor(name, domid);
 			return -1;
 		}
+	}
+	/* The time to a running partition, and lpar's own share of it
+	 * (what is not libxl_domain_create_new), for bench/toolstack. */
+	{
+		double t = lpar_elapsed_ms();
+
+		lpar_log_note("partition %s %s %.0f ms after lpar started; "
+			      "lpar's own part %.0f ms", name,
+			      o->paused ? "created (paused)" : "running", t,
+			      t - libxl_ms);
 	}
 	if (!o->no_monitor)
 		spawn_monitor(name, domid);

@@ -128,6 +128,39 @@ static void test_all_options(void)
 	lpar_config_dispose(&cfg);
 }
 
+static int warnings;
+static void count_warning(void *arg, const char *line)
+{
+	(void)arg;
+	(void)line;
+	warnings++;
+}
+
+static void test_tsc_mode(void)
+{
+	struct lpar_parse_opts wo = { .host_max_cpus = 8,
+				      .warn = count_warning };
+	struct lpar_config cfg;
+	const char *t;
+
+	CU_ASSERT_EQUAL_FATAL(parse(PV, &cfg), 0);
+	CU_ASSERT_EQUAL(cfg.dc.b_info.tsc_mode, LIBXL_TSC_MODE_DEFAULT);
+	lpar_config_dispose(&cfg);
+	CU_ASSERT_EQUAL_FATAL(parse(PV "tsc_mode = \"native\"\n", &cfg), 0);
+	CU_ASSERT_EQUAL(cfg.dc.b_info.tsc_mode, LIBXL_TSC_MODE_NATIVE);
+	lpar_config_dispose(&cfg);
+	/* a number, as older xl.cfg files have it: accepted with a warning */
+	warnings = 0;
+	t = PV "tsc_mode = 1\n";
+	CU_ASSERT_EQUAL_FATAL(lpar_config_parse("t.cfg", t, strlen(t), &wo,
+						&cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.dc.b_info.tsc_mode, LIBXL_TSC_MODE_ALWAYS_EMULATE);
+	CU_ASSERT_EQUAL(warnings, 1);
+	lpar_config_dispose(&cfg);
+	expect_error(PV "tsc_mode = \"fast\"\n", "tsc_mode", "native");
+	expect_error(PV "tsc_mode = 4\n", "tsc_mode", NULL);
+}
+
 static void test_cmdline_wins(void)
 {
 	struct lpar_config cfg;
@@ -144,6 +177,59 @@ static void test_hvm_needs_no_kernel(void)
 	CU_ASSERT_EQUAL_FATAL(parse("name=\"h\"\ntype=\"hvm\"\nmemory=512\n",
 				    &cfg), 0);
 	CU_ASSERT_EQUAL(cfg.dc.b_info.type, LIBXL_DOMAIN_TYPE_HVM);
+	lpar_config_dispose(&cfg);
+}
+
+#define HVM "name = \"h\"\ntype = \"hvm\"\n"
+
+static void test_hvm_console(void)
+{
+	struct lpar_config cfg;
+	libxl_domain_build_info *b = &cfg.dc.b_info;
+
+	CU_ASSERT_EQUAL_FATAL(parse(HVM "vnc = 1\nvnclisten = \"0.0.0.0\"\n"
+				    "vncdisplay = 3\nvncunused = 0\n"
+				    "nographic = 0\nvga = \"none\"\n"
+				    "keymap = \"de\"\nboot = \"dc\"\n"
+				    "serial = [ \"pty\", \"file:/tmp/s\" ]\n",
+				    &cfg), 0);
+	CU_ASSERT_TRUE(libxl_defbool_val(b->u.hvm.vnc.enable));
+	CU_ASSERT_STRING_EQUAL(b->u.hvm.vnc.listen, "0.0.0.0");
+	CU_ASSERT_EQUAL(b->u.hvm.vnc.display, 3);
+	CU_ASSERT_FALSE(libxl_defbool_val(b->u.hvm.vnc.findunused));
+	CU_ASSERT_FALSE(libxl_defbool_val(b->u.hvm.nographic));
+	CU_ASSERT_EQUAL(b->u.hvm.vga.kind, LIBXL_VGA_INTERFACE_TYPE_NONE);
+	CU_ASSERT_STRING_EQUAL(b->u.hvm.keymap, "de");
+	CU_ASSERT_STRING_EQUAL(b->u.hvm.boot, "dc");
+	CU_ASSERT_EQUAL_FATAL(libxl_string_list_length(&b->u.hvm.serial_list),
+			      2);
+	CU_ASSERT_STRING_EQUAL(b->u.hvm.serial_list[1], "file:/tmp/s");
+	lpar_config_dispose(&cfg);
+
+	/* serial as one string; stdvga = 0 means cirrus, as in xl */
+	CU_ASSERT_EQUAL_FATAL(parse(HVM "serial = \"pty\"\nstdvga = 0\n",
+				    &cfg), 0);
+	CU_ASSERT_STRING_EQUAL(b->u.hvm.serial, "pty");
+	CU_ASSERT_EQUAL(b->u.hvm.vga.kind, LIBXL_VGA_INTERFACE_TYPE_CIRRUS);
+	lpar_config_dispose(&cfg);
+
+	expect_error(HVM "vga = \"ega\"\n", "vga", "cirrus");
+	expect_error(HVM "vnc = 2\n", "vnc", NULL);
+	expect_error(HVM "vncdisplay = \"x\"\n", "vncdisplay", NULL);
+}
+
+static void test_unknown_keys_warned(void)
+{
+	struct lpar_parse_opts wo = { .host_max_cpus = 8,
+				      .warn = count_warning };
+	struct lpar_config cfg;
+	const char *t = PV "spice = 1\n  viridian = 1\n# a = 1\n"
+			"memory = 256\n";
+
+	warnings = 0;
+	CU_ASSERT_EQUAL_FATAL(lpar_config_parse("t.cfg", t, strlen(t), &wo,
+						&cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(warnings, 2);	/* spice, viridian; not the comment */
 	lpar_config_dispose(&cfg);
 }
 
@@ -508,7 +594,10 @@ static const struct xlp_test config_tests[] = {
 	{ "minimal PV", test_minimal_pv },
 	{ "every supported option", test_all_options },
 	{ "cmdline wins over root/extra", test_cmdline_wins },
+	{ "tsc_mode", test_tsc_mode },
 	{ "HVM needs no kernel", test_hvm_needs_no_kernel },
+	{ "HVM console and display keys", test_hvm_console },
+	{ "keys lpar does not support are warned of", test_unknown_keys_warned },
 	{ "dedicated: pool and 1:1 pinning", test_dedicated },
 	{ "shared: cap and weight", test_shared },
 	{ "share to weight", test_share_weight },
