@@ -8,7 +8,7 @@ XLP_BUILD_PKGS="gcc make autoconf automake pkg-config libc6-dev
  clang libclang-rt-14-dev"
 # Lab: Xen and the dom0 are fetched by lab/fetch with apt-get download;
 # these are what runs on the host around them.
-XLP_LAB_PKGS="qemu-system-x86 busybox-static cpio kmod xz-utils gzip
+XLP_LAB_PKGS="qemu-system-x86 qemu-system-data busybox-static cpio kmod xz-utils gzip
  dpkg-dev ca-certificates"
 
 xlp_missing_pkgs() {

@@ -136,13 +136,21 @@ guest_finished() { # FILE
 # default: default_wait), save its console to CONSOLE (default $OUT/console.log) and check the
 # workload's end marker. Sets LAST_DOMID. Returns non-zero on any failure.
 xl_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
-    local cfg=$1 tmo=${2:-$(default_wait)} console=${3:-$OUT/console.log}
+    create_and_wait xl "$@"
+}
+# The same with 'lpar create' (lpar's monitor then cleans up its pool and
+# record when the guest powers off).
+lpar_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
+    create_and_wait lpar "$@"
+}
+create_and_wait() { # TOOL CFG [TIMEOUT [CONSOLE]]
+    local tool=$1 cfg=$2 tmo=${3:-$(default_wait)} console=${4:-$OUT/console.log}
     # One retry, only for the emulator fault below; said in the log.
-    create_and_wait_once "$cfg" "$tmo" "$console" && return 0
+    create_and_wait_once "$tool" "$cfg" "$tmo" "$console" && return 0
     if emulator_triple_fault "$LAST_DOMID"; then
         log "RETRY: d$LAST_DOMID triple-faulted with Xen's own state in its save area:"
         log "RETRY: the QEMU TCG nested-SVM fault this lab meets now and then (lab/README.md); once more"
-        create_and_wait_once "$cfg" "$tmo" "$console"
+        create_and_wait_once "$tool" "$cfg" "$tmo" "$console"
         return
     fi
     return 1
@@ -155,15 +163,17 @@ emulator_triple_fault() { # DOMID
     [ -n "$1" ] && xl dmesg 2>/dev/null | grep -q "d$1v[0-9]* Triple fault"
 }
 
-create_and_wait_once() { # CFG TIMEOUT CONSOLE
-    local cfg=$1 tmo=$2 console=$3 name rc=0
+# Runs CREATE_HOOK NAME (if set) once the domain exists, e.g. to show it.
+create_and_wait_once() { # TOOL CFG TIMEOUT CONSOLE
+    local tool=$1 cfg=$2 tmo=$3 console=$4 name rc=0
     name=$(sed -n 's/^ *name *= *"\(.*\)".*/\1/p' "$cfg" | head -n1)
     [ -n "$name" ] || { log "no name= in $cfg"; return 1; }
     LAST_DOMID=
     rm -f "$XEN_CONSOLE_LOG_DIR/guest-$name.log"
-    run xl create "$cfg" || { log "xl create $cfg failed"; return 1; }
+    run "$tool" create "$cfg" || { log "$tool create $cfg failed"; return 1; }
     LAST_DOMID=$(domid "$name")
     log "domain $name is domid ${LAST_DOMID:-?}"
+    [ -z "${CREATE_HOOK:-}" ] || "$CREATE_HOOK" "$name"
     wait_domain_gone "$name" "$tmo" || rc=1
     log "domain $name gone"
     guest_console "$name" "$console" || rc=1
