@@ -6,6 +6,8 @@
 # See lab/scenarios/README.md for the list of functions.
 
 GUEST_KERNEL=$LAB/guest/kernel
+# the same kernel as a bzImage, for HVM guests (QEMU loads it)
+GUEST_BZIMAGE=$LAB/guest/bzImage
 GUEST_RAMDISK=$LAB/guest/initrd
 GUEST_DONE_MARKER=LAB-GUEST-DONE
 XEN_CONSOLE_LOG_DIR=/var/log/xen/console
