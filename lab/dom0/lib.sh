@@ -28,6 +28,18 @@ expect_grep() { # RE FILE [WHAT]
     grep -q -- "$1" "$2" || fail "${3:-$2} has no line matching '$1'"
 }
 
+# Run COMMAND, which must fail with a message (stderr) matching the basic
+# regex RE; the message goes to the log.
+expect_refused() { # RE COMMAND...
+    local re=$1
+    shift
+    if "$@" >"$OUT/refused.out" 2>"$OUT/refused.err"; then
+        fail "accepted: $*"
+    fi
+    cat "$OUT/refused.err"
+    grep -q -- "$re" "$OUT/refused.err" || fail "'$*' said '$(cat "$OUT/refused.err")', nothing matching '$re'"
+}
+
 # --- xl info ----------------------------------------------------------------
 # Print the value of one 'xl info' field (e.g. virt_caps, cpu_mhz).
 xl_info_field() { # FIELD
