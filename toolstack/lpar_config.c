@@ -464,8 +464,19 @@ static int parse_vif(struct pctx *p, const char *spec, libxl_device_nic *nic)
 	return rc;
 }
 
+static int check_file(struct pctx *p, const char *key, const char *path)
+{
+	if (!p->o || !p->o->check_files || !path)
+		return 0;
+	if (access(path, R_OK))
+		return failf(p, key, "\"%s\": %s", path, strerror(errno));
+	return 0;
+}
+
 /* One xl disk spec (xl-disk-configuration), from config key (or from
- * the command line when key is NULL). */
+ * the command line when key is NULL). A target in this domain that no
+ * script resolves (a file or a device) must exist: better said now, by
+ * name, than by a hotplug timeout half-way through a create. */
 static int parse_disk(struct pctx *p, const char *key, const char *spec,
 		      libxl_device_disk *disk)
 {
@@ -475,6 +486,11 @@ static int parse_disk(struct pctx *p, const char *key, const char *spec,
 		return failf(p, key, "\"%s\" is not a valid disk spec%s%s",
 			     spec, *said ? ": " : "", said);
 	}
+	if (!disk->script && disk->backend_domid == 0 &&
+	    !disk->backend_domname && disk->pdev_path &&
+	    *disk->pdev_path &&
+	    check_file(p, key ? key : "target", disk->pdev_path))
+		return -1;
 	return 0;
 }
 
@@ -561,15 +577,6 @@ static int parse_devices(struct pctx *p, libxl_domain_config *dc)
 				return -1;
 		}
 	}
-	return 0;
-}
-
-static int check_file(struct pctx *p, const char *key, const char *path)
-{
-	if (!p->o || !p->o->check_files || !path)
-		return 0;
-	if (access(path, R_OK))
-		return failf(p, key, "\"%s\": %s", path, strerror(errno));
 	return 0;
 }
 
@@ -1202,7 +1209,10 @@ static int with_xlu(const char *what, char *err, size_t errlen,
 		    int (*fn)(struct pctx *p, const char *spec, void *dev),
 		    const char *spec, void *dev)
 {
-	struct pctx p = { .src = what, .err = err, .errlen = errlen };
+	/* a device for a running domain: its files are checked too */
+	static const struct lpar_parse_opts attach = { .check_files = true };
+	struct pctx p = { .src = what, .err = err, .errlen = errlen,
+			  .o = &attach };
 	int rc;
 
 	p.rep = open_memstream(&p.repbuf, &p.replen);

@@ -43,7 +43,8 @@ struct lpar_config {
 };
 
 struct lpar_parse_opts {
-	/* Check that kernel= and ramdisk= name readable files. */
+	/* Check that kernel=, ramdisk= and local disk targets name
+	 * readable files. */
 	bool check_files;
 	/* Size of CPU bitmaps (host's max CPUs); 0 means "cpus=all" can't be
 	 * sized and is taken as CPUs 0..XLP_CPU_MAX-1. */

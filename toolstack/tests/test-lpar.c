@@ -420,6 +420,42 @@ static void test_check_files(void)
 					  &cfg, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.cfg: ramdisk: "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+
+	/* a local disk target must exist; a script's target is the
+	 * script's business, and so is another domain's */
+	snprintf(text, sizeof(text), "name=\"f\"\nkernel=\"%s\"\n"
+		 "disk=[\"format=raw,vdev=xvda,target=%s/none.img\"]\n",
+		 kernel, tmpdir);
+	CU_ASSERT_EQUAL(lpar_config_parse("t.cfg", text, strlen(text), &check,
+					  &cfg, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.cfg: disk: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "none.img"));
+	snprintf(text, sizeof(text), "name=\"f\"\nkernel=\"%s\"\n"
+		 "disk=[\"vdev=xvda,script=iscsi,target=iqn.x:y\", "
+		 "\"vdev=xvdb,backend=dd,target=/elsewhere.img\"]\n", kernel);
+	CU_ASSERT_EQUAL(lpar_config_parse("t.cfg", text, strlen(text), &check,
+					  &cfg, err, sizeof(err)), 0);
+	lpar_config_dispose(&cfg);
+}
+
+static void test_attach_spec_checks_target(void)
+{
+	libxl_device_disk disk;
+	char spec[700];
+
+	libxl_device_disk_init(&disk);
+	snprintf(spec, sizeof(spec), "format=raw,vdev=xvdc,target=%s/no.img",
+		 tmpdir);
+	CU_ASSERT_EQUAL(lpar_parse_disk_spec(spec, &disk, err, sizeof(err)),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no.img"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	libxl_device_disk_dispose(&disk);
+	libxl_device_disk_init(&disk);
+	snprintf(spec, sizeof(spec), "format=raw,vdev=xvdc,target=%s", kernel);
+	CU_ASSERT_EQUAL(lpar_parse_disk_spec(spec, &disk, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(disk.vdev, "xvdc");
+	libxl_device_disk_dispose(&disk);
 }
 
 static void test_load_file(void)
@@ -608,7 +644,8 @@ static const struct xlp_test config_tests[] = {
 	{ "errors: cpus", test_errors_cpus },
 	{ "errors: devices", test_errors_devices },
 	{ "errors: partition keys", test_errors_partition },
-	{ "kernel/ramdisk files checked", test_check_files },
+	{ "kernel, ramdisk and disk targets checked", test_check_files },
+	{ "block-attach spec: target checked", test_attach_spec_checks_target },
 	{ "load from file", test_load_file },
 	{ NULL, NULL },
 };
