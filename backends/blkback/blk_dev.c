@@ -97,13 +97,57 @@ static bool write_node(struct blk_dev *d, const char *node, const char *fmt,
 	return true;
 }
 
+/*
+ * Writes our state, unless libxl removed the backend directory meanwhile:
+ * a plain write would create .../state again and leave a device nobody
+ * removes. Check and write in one transaction.
+ */
 static void switch_state(struct blk_dev *d, int state)
 {
+	char path[256], val[16], *fe;
+
 	if (d->be_state == state)
 		return;
-	if (write_node(d, "state", "%d", state))
-		d->be_state = state;
+	snprintf(path, sizeof(path), "%s/state", d->be_path);
+	snprintf(val, sizeof(val), "%d", state);
+	for (int tries = 0; tries < 10; tries++) {
+		xs_transaction_t t = xs_transaction_start(d->host->xs);
+		char fpath[256];
+		unsigned len;
+
+		if (t == XBT_NULL)
+			break;
+		snprintf(fpath, sizeof(fpath), "%s/frontend", d->be_path);
+		fe = xs_read(d->host->xs, t, fpath, &len);
+		if (!fe) {
+			xs_transaction_end(d->host->xs, t, true);
+			d->gone = true;
+			return;
+		}
+		free(fe);
+		if (!xs_write(d->host->xs, t, path, val, strlen(val))) {
+			xs_transaction_end(d->host->xs, t, true);
+			break;
+		}
+		if (xs_transaction_end(d->host->xs, t, false)) {
+			d->be_state = state;
+			return;
+		}
+		if (errno != EAGAIN)
+			break;
+	}
+	dlog(d, "cannot write %s = %d: %s", path, state, strerror(errno));
 }
+
+/* As Linux's xenbus_dev_fatal: say why, and close. */
+static void fatal(struct blk_dev *d, const char *why)
+{
+	dlog(d, "%s", why);
+	write_node(d, "error", "%s", why);
+	switch_state(d, XenbusStateClosing);
+}
+
+static void io_result(void *arg, uint64_t tag, int res);
 
 /* ---- connect and disconnect ---- */
 
@@ -115,11 +159,11 @@ static int open_disk(struct blk_dev *d)
 	bool ro = !mode || strcmp(mode, "w");
 	int rc = -1;
 
+	d->open_tried = true;
 	if (!params || !*params) {
-		dlog(d, "no params (the disk's path) in %s", d->be_path);
+		fatal(d, "no params (the disk's path) in the backend");
 	} else if (blk_disk_open(&d->disk, params, ro, err, sizeof(err))) {
-		dlog(d, "%s", err);
-		write_node(d, "hotplug-error", "%s", err);
+		fatal(d, err);
 	} else {
 		d->disk_open = true;
 		d->lim.sectors = d->disk.size_bytes / 512;
@@ -144,19 +188,35 @@ static void disconnect(struct blk_dev *d)
 {
 	bool was_connected = d->connected;
 
+	bool leak = false;
+
 	/* no new request from here on, while those in flight end */
 	d->connected = false;
+	d->needs_service = false;
 	if (d->io_ready) {
-		/* every request in flight ends before its pages go */
-		while (d->st.in_flight) {
-			if (blk_io_wait(&d->io))
+		/* queued requests go in, and every one in flight ends before
+		 * its buffer or the ring goes */
+		if (blk_io_submit(&d->io))
+			dlog(d, "cannot submit the last requests");
+		while (d->io.in_flight) {
+			int rc = blk_io_wait(&d->io);
+
+			if (rc == -EINTR)
+				continue;
+			if (rc) {
+				dlog(d, "waiting for I/O in flight: %s; its "
+				     "buffers are left allocated",
+				     strerror(-rc));
+				leak = true;
 				break;
-			blk_dev_io_done(d);
+			}
+			blk_io_reap(&d->io, io_result, d);
 		}
 		d->host->watch_fd(d->host->arg, d->io.eventfd, d, false);
 		blk_io_exit(&d->io);
 		d->io_ready = false;
 	}
+	d->st.in_flight = 0;
 	if (d->port) {
 		xenevtchn_unbind(d->host->evtchn, d->port);
 		d->port = 0;
@@ -165,12 +225,12 @@ static void disconnect(struct blk_dev *d)
 		xengnttab_unmap(d->host->gnttab, d->sring, 1);
 		d->sring = NULL;
 	}
-	if (d->slots) {
+	if (d->slots && !leak) {
 		for (unsigned i = 0; i < d->ring_size; i++)
 			free(d->slots[i].buf);
 		free(d->slots);
-		d->slots = NULL;
 	}
+	d->slots = NULL;
 	if (was_connected)
 		dlog(d, "disconnected");
 	d->broken = false;
@@ -249,6 +309,13 @@ static void publish_disk(struct blk_dev *d)
 	write_node(d, "sector-size", "%u", d->disk.logical_sector_size);
 	write_node(d, "physical-sector-size", "%u",
 		   d->disk.physical_sector_size);
+	/* blkfront reads these at Connected */
+	write_node(d, "feature-discard", "%d", d->disk.can_discard);
+	if (d->disk.can_discard) {
+		write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
+		write_node(d, "discard-alignment", "0");
+		write_node(d, "discard-secure", "0");
+	}
 }
 
 struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
@@ -279,10 +346,6 @@ struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 	/* what this backend offers, before InitWait as blkif.h asks */
 	write_node(d, "feature-flush-cache", "1");
 	write_node(d, "feature-barrier", "0");
-	write_node(d, "feature-discard", "1");
-	write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
-	write_node(d, "discard-alignment", "0");
-	write_node(d, "discard-secure", "0");
 	write_node(d, "feature-persistent", "0");
 	switch_state(d, XenbusStateInitWait);
 	dlog(d, "new; frontend %s", d->fe_path);
@@ -291,20 +354,34 @@ struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 
 bool blk_dev_update(struct blk_dev *d)
 {
-	unsigned long fe_state = XenbusStateUnknown, online = 1;
+	unsigned long fe_state = XenbusStateUnknown, online = 1, be_state;
 	char *hp;
 
-	if (read_uint(d, d->be_path, "online", &online) &&
-	    !xs_read(d->host->xs, XBT_NULL, d->be_path, NULL)) {
-		/* the backend directory is gone: libxl cleaned up */
+	if (d->gone)
+		return false;
+	/* gone: libxl removed the backend (only a missing node says so; a
+	 * xenstore hiccup must not tear a live device down) */
+	if (read_uint(d, d->be_path, "frontend-id", &be_state) &&
+	    errno == ENOENT) {
 		disconnect(d);
 		return false;
 	}
+	/* state 1 again: libxl removed the device and made a new one with
+	 * the same path before we looked; start afresh */
+	if (!read_uint(d, d->be_path, "state", &be_state) &&
+	    be_state == XenbusStateInitialising && d->be_state != -1) {
+		dlog(d, "re-created by the toolstack; starting again");
+		disconnect(d);
+		return false;
+	}
+	if (read_uint(d, d->be_path, "online", &online))
+		online = 1;
 	if (read_uint(d, d->fe_path, "state", &fe_state))
 		fe_state = XenbusStateUnknown;
 
-	/* the hotplug script says the disk is ready to be opened */
-	if (!d->disk_open) {
+	/* the hotplug script says the disk is ready to be opened (once: a
+	 * failure closes the device, see fatal()) */
+	if (!d->disk_open && !d->open_tried) {
 		hp = read_node(d, d->be_path, "hotplug-status");
 		if (hp && !strcmp(hp, "connected"))
 			open_disk(d);
@@ -319,7 +396,7 @@ bool blk_dev_update(struct blk_dev *d)
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (d->connected || !d->disk_open ||
+		if (d->connected || !d->disk_open || !online ||
 		    d->be_state != XenbusStateInitWait)
 			break;
 		if (connect_ring(d) == 0) {
@@ -327,11 +404,14 @@ bool blk_dev_update(struct blk_dev *d)
 			switch_state(d, XenbusStateConnected);
 			blk_dev_kick(d);
 		} else {
-			switch_state(d, XenbusStateClosing);
+			fatal(d, "cannot connect to the frontend's ring "
+			      "(see above)");
 		}
 		break;
 	case XenbusStateClosing:
-		disconnect(d);
+		/* as Linux's blkback: serve on until the frontend is Closed
+		 * (an older blkfront keeps sending I/O while Closing) */
+		blk_dev_kick(d);
 		switch_state(d, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
@@ -350,7 +430,7 @@ bool blk_dev_update(struct blk_dev *d)
 	     fe_state == XenbusStateInitialising ||
 	     fe_state == XenbusStateInitWait))
 		switch_state(d, XenbusStateClosed);
-	return true;
+	return !d->gone;
 }
 
 /* ---- requests ---- */
@@ -485,12 +565,30 @@ static void start(struct blk_dev *d, struct blk_slot *s)
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		d->st.flushes++;
+		if (r->nr_segments) {
+			/* Linux's blkfront sends none; served as a write then
+			 * a flush, it would need two linked requests */
+			if (d->st.flushes_with_data++ == 0)
+				dlog(d, "a flush carrying data: refused (not "
+				     "served yet)");
+			finish(d, s, BLKIF_RSP_ERROR);
+			return;
+		}
 		rc = blk_io_flush(&d->io, d->disk.fd, tag);
 		break;
 	case BLKIF_OP_DISCARD:
 		d->st.discards++;
+		s->bytes = 0;
+		if (!d->disk.is_block_device) {
+			/* through io_uring: a whole-disk discard from mkfs
+			 * must not stall the daemon */
+			rc = blk_io_punch_hole(&d->io, d->disk.fd, off,
+					       r->nr_sectors * 512u, tag);
+			break;
+		}
 		rc = blk_disk_discard(&d->disk, off, r->nr_sectors * 512u);
-		finish(d, s, rc ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+		finish(d, s, rc == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
+			     : rc ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		return;
 	default:
 		finish(d, s, BLKIF_RSP_EOPNOTSUPP);
@@ -513,8 +611,11 @@ static void io_result(void *arg, uint64_t tag, int res)
 	s = &d->slots[tag];
 	if (!s->busy)
 		return;
-	if (s->req.operation == BLKIF_OP_FLUSH_DISKCACHE) {
-		if (res < 0)
+	if (s->req.operation == BLKIF_OP_FLUSH_DISKCACHE ||
+	    s->req.operation == BLKIF_OP_DISCARD) {
+		if (res == -EOPNOTSUPP)
+			status = BLKIF_RSP_EOPNOTSUPP;	/* blkfront stops asking */
+		else if (res < 0)
 			status = BLKIF_RSP_ERROR;
 	} else if (res < 0 || (uint64_t)res != s->bytes) {
 		status = BLKIF_RSP_ERROR;
@@ -540,12 +641,19 @@ void blk_dev_io_done(struct blk_dev *d)
 		blk_dev_kick(d);
 }
 
-/* Takes what the frontend queued, as far as slots allow. */
+/*
+ * Takes what the frontend queued, as far as slots allow, and at most one
+ * ring's worth per call: a frontend that keeps queueing (refused requests
+ * are answered at once and hold no slot) must not keep the daemon's one
+ * thread from the other devices. needs_service then asks for another turn.
+ */
 static void serve_ring(struct blk_dev *d)
 {
 	struct sring_head *h = d->sring;
 	const void *entries = (const char *)d->sring + BLKIF_SRING_HEADER_SIZE;
+	unsigned budget = d->ring_size;
 
+	d->needs_service = false;
 	for (;;) {
 		RING_IDX rp = __atomic_load_n(&h->req_prod, __ATOMIC_RELAXED);
 
@@ -556,14 +664,19 @@ static void serve_ring(struct blk_dev *d)
 			     "(consumed %u, answered %u): ring no longer "
 			     "served", rp, d->req_cons, d->rsp_prod_pvt);
 			d->broken = true;
-			return;
+			goto submit;	/* what was queued still goes in */
 		}
 		while (d->req_cons != rp) {
 			struct blk_slot *s;
 			struct blkif_problem why;
 
+			if (budget-- == 0) {
+				d->needs_service = true;
+				goto submit;
+			}
 			s = free_slot(d);
 			if (!s || !blk_io_has_room(&d->io)) {
+				/* completions kick the ring again */
 				d->st.ring_full++;
 				goto submit;
 			}
@@ -594,20 +707,33 @@ static void serve_ring(struct blk_dev *d)
 			break;
 	}
 submit:
-	if (blk_io_submit(&d->io))
-		dlog(d, "io_uring submit failed");
+	if (blk_io_submit(&d->io)) {
+		/* nothing else may come to retry it: ask for a turn */
+		dlog(d, "io_uring submit failed; trying again");
+		d->needs_service = true;
+	}
 }
 
 void blk_dev_kick(struct blk_dev *d)
 {
-	if (!d->connected || d->broken)
+	if (!d->connected)
 		return;
+	if (d->broken) {
+		/* nothing more is taken; what is queued still goes in */
+		if (blk_io_submit(&d->io) == 0)
+			d->needs_service = false;
+		return;
+	}
 	serve_ring(d);
 }
 
-void blk_dev_free(struct blk_dev *d)
+void blk_dev_free_later(struct blk_dev *d)
 {
+	if (d->released)
+		return;
 	disconnect(d);
+	d->gone = true;
+	d->released = true;
 	dlog(d, "done: reads=%llu writes=%llu flushes=%llu discards=%llu "
 	     "refused=%llu io_errors=%llu bytes_read=%llu bytes_written=%llu",
 	     (unsigned long long)d->st.reads, (unsigned long long)d->st.writes,
@@ -619,6 +745,12 @@ void blk_dev_free(struct blk_dev *d)
 	     (unsigned long long)d->st.bytes_written);
 	if (d->disk_open)
 		blk_disk_close(&d->disk);
+	d->disk_open = false;
+}
+
+void blk_dev_free(struct blk_dev *d)
+{
+	blk_dev_free_later(d);
 	free(d);
 }
 

@@ -37,7 +37,7 @@ struct blk_stats {
 	uint64_t reads, writes, flushes, discards, refused, io_errors;
 	uint64_t bytes_read, bytes_written;
 	uint64_t grant_copies, grant_copy_errors;
-	uint64_t notify_in, notify_out, ring_full;
+	uint64_t notify_in, notify_out, ring_full, flushes_with_data;
 	uint64_t refusals[BLKIF_NR_REFUSALS];
 	uint64_t latency_us[8];	/* <100us, <1ms, <10ms, <100ms, <1s, ... */
 	unsigned in_flight;
@@ -52,6 +52,11 @@ struct blk_dev {
 	char fe_path[128];	/* from the backend's "frontend" node */
 	int be_state;		/* what we last wrote */
 	bool disk_open, connected, broken, gone;
+	bool open_tried;	/* the disk is opened once, failure is final */
+	bool released;		/* blk_dev_free_later() done */
+	/* more requests wait on the ring than one turn serves (fairness:
+	 * the daemon comes back to them after the other devices) */
+	bool needs_service;
 	struct blk_disk disk;
 	struct blkif_disk_limits lim;
 	/* the ring */
@@ -82,7 +87,10 @@ void blk_dev_kick(struct blk_dev *d);
 /* Completions are waiting on d->io. */
 void blk_dev_io_done(struct blk_dev *d);
 
-/* Disconnects (waiting for I/O in flight) and frees. */
+/* Disconnects (waiting for I/O in flight); the memory stays until
+ * blk_dev_free(), for epoll events already returned that point at it. */
+void blk_dev_free_later(struct blk_dev *d);
+/* Frees (after blk_dev_free_later, or disconnecting first). */
 void blk_dev_free(struct blk_dev *d);
 
 /* The statistics as a JSON object text (caller frees). */

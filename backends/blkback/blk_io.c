@@ -3,6 +3,7 @@
 #include "blk_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -68,28 +69,32 @@ static struct io_uring_sqe *next_sqe(struct blk_io *io)
 	return sqe;
 }
 
-int blk_io_readv(struct blk_io *io, int fd, const struct iovec *iov,
-		 unsigned iovcnt, uint64_t off, uint64_t tag)
+static int queue_rw(struct blk_io *io, bool write, int fd,
+		    const struct iovec *iov, unsigned iovcnt, uint64_t off,
+		    uint64_t tag)
 {
 	struct io_uring_sqe *sqe = next_sqe(io);
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_readv(sqe, fd, iov, iovcnt, off);
+	if (write)
+		io_uring_prep_writev(sqe, fd, iov, iovcnt, off);
+	else
+		io_uring_prep_readv(sqe, fd, iov, iovcnt, off);
 	io_uring_sqe_set_data64(sqe, tag);
 	return 0;
+}
+
+int blk_io_readv(struct blk_io *io, int fd, const struct iovec *iov,
+		 unsigned iovcnt, uint64_t off, uint64_t tag)
+{
+	return queue_rw(io, false, fd, iov, iovcnt, off, tag);
 }
 
 int blk_io_writev(struct blk_io *io, int fd, const struct iovec *iov,
 		  unsigned iovcnt, uint64_t off, uint64_t tag)
 {
-	struct io_uring_sqe *sqe = next_sqe(io);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_writev(sqe, fd, iov, iovcnt, off);
-	io_uring_sqe_set_data64(sqe, tag);
-	return 0;
+	return queue_rw(io, true, fd, iov, iovcnt, off, tag);
 }
 
 int blk_io_flush(struct blk_io *io, int fd, uint64_t tag)
@@ -100,6 +105,20 @@ int blk_io_flush(struct blk_io *io, int fd, uint64_t tag)
 		return -EBUSY;
 	io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
 	io_uring_sqe_set_flags(sqe, IOSQE_IO_DRAIN);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int blk_io_punch_hole(struct blk_io *io, int fd, uint64_t off, uint64_t len,
+		      uint64_t tag)
+{
+	struct io_uring_sqe *sqe = next_sqe(io);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_fallocate(sqe, fd,
+				FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				off, len);
 	io_uring_sqe_set_data64(sqe, tag);
 	return 0;
 }

@@ -46,6 +46,10 @@ int blk_io_writev(struct blk_io *io, int fd, const struct iovec *iov,
 		  unsigned iovcnt, uint64_t off, uint64_t tag);
 /* fdatasync after everything queued before it (a flush or barrier). */
 int blk_io_flush(struct blk_io *io, int fd, uint64_t tag);
+/* Punches a hole of len bytes at off in a file (a discard), without
+ * blocking the daemon as fallocate(2) would. */
+int blk_io_punch_hole(struct blk_io *io, int fd, uint64_t off, uint64_t len,
+		      uint64_t tag);
 
 /* Hands what is queued to the kernel. Returns 0 or -errno. */
 int blk_io_submit(struct blk_io *io);

@@ -26,6 +26,10 @@
 
 static struct blk_dev *devs[MAX_DEVS];
 static unsigned ndevs;
+/* Devices dropped during one batch of epoll events, freed after it: a
+ * later event of the same batch may still point at one. */
+static struct blk_dev *dropped[MAX_DEVS];
+static unsigned ndropped;
 static struct blk_host host;
 static int epfd = -1;
 static char be_root[96];
@@ -78,8 +82,15 @@ static void drop_dev(unsigned i)
 
 	snprintf(path, sizeof(path), "%s/state", devs[i]->fe_path);
 	xs_unwatch(host.xs, path, "fe");
-	blk_dev_free(devs[i]);
+	blk_dev_free_later(devs[i]);
+	dropped[ndropped++] = devs[i];
 	devs[i] = devs[--ndevs];
+}
+
+static void free_dropped(void)
+{
+	while (ndropped)
+		blk_dev_free(dropped[--ndropped]);
 }
 
 static bool parse_uint(const char *s, unsigned *out)
@@ -95,12 +106,20 @@ static bool parse_uint(const char *s, unsigned *out)
 	return true;
 }
 
-/* New backend directories become devices; every device looks again. */
+/* Every device looks again (dropping finished ones), then new backend
+ * directories become devices: a device libxl removed and made again under
+ * the same path is dropped and made anew in one pass. */
 static void rescan(void)
 {
 	unsigned nfe = 0;
-	char **fes = xs_directory(host.xs, XBT_NULL, be_root, &nfe);
+	char **fes;
 
+	for (unsigned i = 0; i < ndevs;)
+		if (blk_dev_update(devs[i]))
+			i++;
+		else
+			drop_dev(i);
+	fes = xs_directory(host.xs, XBT_NULL, be_root, &nfe);
 	for (unsigned i = 0; fes && i < nfe; i++) {
 		char path[160];
 		unsigned ndev = 0, fe;
@@ -115,24 +134,27 @@ static void rescan(void)
 			struct blk_dev *d;
 			char st[160];
 
-			if (!parse_uint(ids[j], &devid) ||
-			    find_dev(fe, devid) || ndevs == MAX_DEVS)
+			if (!parse_uint(ids[j], &devid) || find_dev(fe, devid))
 				continue;
+			if (ndevs == MAX_DEVS) {
+				blk_log("vbd %u/%u not served: %u devices "
+					"already", fe, devid, MAX_DEVS);
+				continue;
+			}
 			d = blk_dev_new(&host, fe, devid);
 			if (!d)
 				continue;
 			devs[ndevs++] = d;
 			snprintf(st, sizeof(st), "%s/state", d->fe_path);
-			xs_watch(host.xs, st, "fe");
+			if (!xs_watch(host.xs, st, "fe"))
+				blk_log("cannot watch %s: %s", st,
+					strerror(errno));
+			if (!blk_dev_update(d))
+				drop_dev(ndevs - 1);
 		}
 		free(ids);
 	}
 	free(fes);
-	for (unsigned i = 0; i < ndevs;)
-		if (blk_dev_update(devs[i]))
-			i++;
-		else
-			drop_dev(i);
 }
 
 static void on_evtchn(void)
@@ -233,9 +255,16 @@ static int serve(const char *stats_file)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	ev = (struct epoll_event){ .events = EPOLLIN,
 				   .data.u64 = TAG_XS };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, xs_fileno(host.xs), &ev);
+	if (epfd < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, xs_fileno(host.xs), &ev)) {
+		fprintf(stderr, "lpar-blkback: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	ev.data.u64 = TAG_EVTCHN;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, xenevtchn_fd(host.evtchn), &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, xenevtchn_fd(host.evtchn), &ev)) {
+		fprintf(stderr, "lpar-blkback: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	if (!xs_watch(host.xs, be_root, "be")) {
 		fprintf(stderr, "lpar-blkback: cannot watch %s: %s\n",
 			be_root, strerror(errno));
@@ -247,7 +276,13 @@ static int serve(const char *stats_file)
 
 	while (!stopping) {
 		struct epoll_event evs[32];
-		int n = epoll_wait(epfd, evs, 32, 1000);
+		bool turn = false;
+		int n;
+
+		for (unsigned i = 0; i < ndevs; i++)
+			turn |= devs[i]->needs_service;
+		/* devices waiting for a turn: look at events, don't sleep */
+		n = epoll_wait(epfd, evs, 32, turn ? 0 : 1000);
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -270,12 +305,17 @@ static int serve(const char *stats_file)
 				blk_dev_io_done(evs[i].data.ptr);
 			}
 		}
+		for (unsigned i = 0; i < ndevs; i++)
+			if (devs[i]->needs_service)
+				blk_dev_kick(devs[i]);
+		free_dropped();
 		write_stats(stats_file);
 	}
 	blk_log("stopping: %u device(s); their I/O in flight ends first",
 		ndevs);
 	while (ndevs)
 		drop_dev(ndevs - 1);
+	free_dropped();
 	return 0;
 }
 

@@ -123,7 +123,12 @@ static void test_write_flush_read(void)
 	CU_ASSERT_EQUAL(r.res, 8192);
 	CU_ASSERT_EQUAL(memcmp(buf, back, 8192), 0);
 
-	/* discard: a hole that reads back as zeros, size kept */
+	/* discard through io_uring: a hole that reads back as zeros, the
+	 * size kept (blk_disk_discard, the synchronous way, below) */
+	CU_ASSERT_EQUAL(blk_io_punch_hole(&io, d.fd, 65536, 4096, 15), 0);
+	r = one(&io);
+	CU_ASSERT_EQUAL(r.tag, 15);
+	CU_ASSERT_EQUAL(r.res, 0);
 	CU_ASSERT_EQUAL(blk_disk_discard(&d, 65536, 4096), 0);
 	CU_ASSERT_EQUAL(blk_io_readv(&io, d.fd, iov, 1, 65536, 14), 0);
 	r = one(&io);
