@@ -160,9 +160,13 @@ lpar_create_and_wait() { # CFG [TIMEOUT [CONSOLE]]
 create_and_wait() { # TOOL CFG [TIMEOUT [CONSOLE]]
     local tool=$1 cfg=$2 tmo=${3:-$(default_wait)} console=${4:-$OUT/console.log}
     # One retry, only for the emulator fault below; said in the log.
+    local faults
+    faults=$(triple_faults)
     create_and_wait_once "$tool" "$cfg" "$tmo" "$console" && return 0
-    if emulator_triple_fault "$LAST_DOMID"; then
-        log "RETRY: d$LAST_DOMID triple-faulted with Xen's own state in its save area:"
+    # by domid, or by count when the domain went before its id was read
+    if emulator_triple_fault "$LAST_DOMID" ||
+       { [ -z "$LAST_DOMID" ] && [ "$(triple_faults)" -gt "$faults" ]; }; then
+        log "RETRY: d${LAST_DOMID:-?} triple-faulted with Xen's own state in its save area:"
         log "RETRY: the QEMU TCG nested-SVM fault this lab meets now and then (lab/README.md); once more"
         create_and_wait_once "$tool" "$cfg" "$tmo" "$console"
         return
@@ -173,6 +177,8 @@ create_and_wait() { # TOOL CFG [TIMEOUT [CONSOLE]]
 # Succeed if Xen logged a triple fault of domain DOMID. Under QEMU TCG a
 # PVH guest sometimes triple-faults with Xen's code segment (e008) in its
 # saved state: the emulated SVM handed it host state. Not a guest bug.
+# How many triple faults Xen has logged.
+triple_faults() { xl dmesg 2>/dev/null | grep -c "Triple fault"; }
 emulator_triple_fault() { # DOMID
     [ -n "$1" ] && xl dmesg 2>/dev/null | grep -q "d$1v[0-9]* Triple fault"
 }
