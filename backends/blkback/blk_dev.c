@@ -18,14 +18,36 @@
 
 #include "blk_log.h"
 
+/*
+ * Requests one queue serves at a time. The ring may hold more (512
+ * entries with 16 pages); the rest wait there, costing dom0 nothing.
+ */
+#define SLOTS_PER_QUEUE_MAX 64u
+/* Grants one queue keeps mapped (as Linux's blkback: 1056 covers a
+ * one-page ring of 32-segment indirect requests) */
+#define PGRANTS_PER_QUEUE 1056u
+/*
+ * Request buffers beyond each slot's own (indirect requests larger than
+ * 11 segments) that one device may have in flight: a frontend's large
+ * requests wait on its ring past this, so it cannot make dom0 allocate
+ * without bound.
+ */
+#define BIG_BYTES_BUDGET (16u << 20)
+
 /* A request being served: its private copy and its bounce buffer. */
 struct blk_slot {
 	bool busy;
-	struct blkif_req req;
+	uint8_t op;		/* what to do: the indirect one resolved */
 	uint64_t bytes;
 	struct timespec started;
-	void *buf;		/* BLKIF_MAX_SEGMENTS_PER_REQUEST pages */
+	void *buf;		/* SLOT_BYTES, aligned */
+	void *big;		/* a larger buffer, this request only */
+	size_t big_bytes;
 	struct iovec iov;
+	struct blk_jentry *je;	/* its journal entry, or NULL */
+	struct blk_jentry mem;	/* the entry without a journal */
+	/* Last: 32 KiB of segments. */
+	struct blkif_req req;
 };
 
 /* The ring header every ABI shares (xen/io/ring.h's sring). */
@@ -36,6 +58,7 @@ struct sring_head {
 };
 
 #define SLOT_BYTES (BLKIF_MAX_SEGMENTS_PER_REQUEST * BLKIF_PAGE_SIZE)
+#define TAG(q, s) (((uint64_t)(q) << 16) | (s))
 
 static void dlog(const struct blk_dev *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -73,6 +96,8 @@ static int read_uint(struct blk_dev *d, const char *dir, const char *node,
 		*out = strtoul(s, &end, 10);
 		rc = (errno || end == s || *end) ? -1 : 0;
 		free(s);
+	} else if (errno == 0) {
+		errno = ENOENT;
 	}
 	return rc;
 }
@@ -98,17 +123,21 @@ static bool write_node(struct blk_dev *d, const char *node, const char *fmt,
 }
 
 /*
- * Writes our state, unless libxl removed the backend directory meanwhile:
- * a plain write would create .../state again and leave a device nobody
- * removes. Check and write in one transaction.
+ * Writes our state (and, for a resize, the new size with it), unless
+ * libxl removed the backend directory meanwhile: a plain write would
+ * create .../state again and leave a device nobody removes. Check and
+ * write in one transaction. force: write even if unchanged (a frontend
+ * re-reads the disk's size when Connected is written again).
  */
-static void switch_state(struct blk_dev *d, int state)
+static void write_state(struct blk_dev *d, int state, bool force,
+			const char *sectors)
 {
-	char path[256], val[16], *fe;
+	char path[256], spath[256], val[16], *fe;
 
-	if (d->be_state == state)
+	if (d->be_state == state && !force)
 		return;
 	snprintf(path, sizeof(path), "%s/state", d->be_path);
+	snprintf(spath, sizeof(spath), "%s/sectors", d->be_path);
 	snprintf(val, sizeof(val), "%d", state);
 	for (int tries = 0; tries < 10; tries++) {
 		xs_transaction_t t = xs_transaction_start(d->host->xs);
@@ -125,7 +154,9 @@ static void switch_state(struct blk_dev *d, int state)
 			return;
 		}
 		free(fe);
-		if (!xs_write(d->host->xs, t, path, val, strlen(val))) {
+		if ((sectors && !xs_write(d->host->xs, t, spath, sectors,
+					  strlen(sectors))) ||
+		    !xs_write(d->host->xs, t, path, val, strlen(val))) {
 			xs_transaction_end(d->host->xs, t, true);
 			break;
 		}
@@ -139,6 +170,11 @@ static void switch_state(struct blk_dev *d, int state)
 	dlog(d, "cannot write %s = %d: %s", path, state, strerror(errno));
 }
 
+static void switch_state(struct blk_dev *d, int state)
+{
+	write_state(d, state, false, NULL);
+}
+
 /* As Linux's xenbus_dev_fatal: say why, and close. */
 static void fatal(struct blk_dev *d, const char *why)
 {
@@ -149,7 +185,7 @@ static void fatal(struct blk_dev *d, const char *why)
 
 static void io_result(void *arg, uint64_t tag, int res);
 
-/* ---- connect and disconnect ---- */
+/* ---- the disk ---- */
 
 static int open_disk(struct blk_dev *d)
 {
@@ -169,9 +205,11 @@ static int open_disk(struct blk_dev *d)
 		d->lim.sectors = d->disk.size_bytes / 512;
 		d->lim.sector_size = d->disk.logical_sector_size;
 		d->lim.read_only = ro;
-		d->lim.max_indirect_segments = 0;
+		d->lim.max_indirect_segments = d->host->max_indirect_segments;
 		d->lim.features = BLKIF_FEAT_FLUSH |
-				  (d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0);
+			(d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0) |
+			(d->host->max_indirect_segments ? BLKIF_FEAT_INDIRECT
+							: 0);
 		dlog(d, "serving %s (%s, %llu sectors%s)", params,
 		     ro ? "read-only" : "read-write",
 		     (unsigned long long)d->lim.sectors,
@@ -184,18 +222,76 @@ static int open_disk(struct blk_dev *d)
 	return rc;
 }
 
-static void disconnect(struct blk_dev *d)
+/* What the frontend needs to use the disk, then Connected. */
+static void publish_disk(struct blk_dev *d)
 {
-	bool was_connected = d->connected;
+	write_node(d, "sectors", "%llu",
+		   (unsigned long long)(d->disk.size_bytes / 512));
+	write_node(d, "info", "%u", d->lim.read_only ? VDISK_READONLY : 0);
+	write_node(d, "sector-size", "%u", d->disk.logical_sector_size);
+	write_node(d, "physical-sector-size", "%u",
+		   d->disk.physical_sector_size);
+	/* blkfront reads these at Connected */
+	write_node(d, "feature-max-indirect-segments", "%u",
+		   d->host->max_indirect_segments);
+	write_node(d, "feature-discard", "%d", d->disk.can_discard);
+	if (d->disk.can_discard) {
+		write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
+		write_node(d, "discard-alignment", "0");
+		write_node(d, "discard-secure", "0");
+	}
+}
 
-	bool leak = false;
+/* ---- rings: connect, re-attach, disconnect ---- */
 
-	/* no new request from here on, while those in flight end */
+static void unmap_page(void *arg, void *page)
+{
+	struct blk_queue *q = arg;
+
+	xengnttab_unmap(q->d->host->gnttab, page, 1);
+	q->d->st.grant_unmaps++;
+}
+
+static void release_queue(struct blk_queue *q, bool leak)
+{
+	struct blk_dev *d = q->d;
+
+	if (q->port) {
+		xenevtchn_unbind(d->host->evtchn, q->port);
+		q->port = 0;
+	}
+	blk_pgrants_clear(&q->pgrants, unmap_page, q);
+	if (q->sring) {
+		xengnttab_unmap(d->host->gnttab, q->sring, q->nr_ring_pages);
+		q->sring = NULL;
+	}
+	if (q->slots && !leak) {
+		for (unsigned i = 0; i < q->nr_slots; i++) {
+			free(q->slots[i].buf);
+			free(q->slots[i].big);
+		}
+		free(q->slots);
+	}
+	q->slots = NULL;
+	q->nr_slots = 0;
+	q->jq = NULL;
+	q->broken = false;
+	q->needs_service = false;
+}
+
+/*
+ * Stops serving: no new request from here on, every one in flight ends
+ * (and is answered) before its buffer or its ring goes. keep_journal: the
+ * daemon stops and a successor re-attaches; otherwise the connection is
+ * over and so is its journal.
+ */
+static void disconnect(struct blk_dev *d, bool keep_journal)
+{
+	bool was_connected = d->connected, leak = false;
+
 	d->connected = false;
 	d->needs_service = false;
 	if (d->io_ready) {
-		/* queued requests go in, and every one in flight ends before
-		 * its buffer or the ring goes */
 		if (blk_io_submit(&d->io))
 			dlog(d, "cannot submit the last requests");
 		while (d->io.in_flight) {
@@ -217,111 +313,287 @@ static void disconnect(struct blk_dev *d)
 		d->io_ready = false;
 	}
 	d->st.in_flight = 0;
-	if (d->port) {
-		xenevtchn_unbind(d->host->evtchn, d->port);
-		d->port = 0;
-	}
-	if (d->sring) {
-		xengnttab_unmap(d->host->gnttab, d->sring, 1);
-		d->sring = NULL;
-	}
-	if (d->slots && !leak) {
-		for (unsigned i = 0; i < d->ring_size; i++)
-			free(d->slots[i].buf);
-		free(d->slots);
-	}
-	d->slots = NULL;
+	for (unsigned i = 0; i < d->nr_queues; i++)
+		release_queue(&d->q[i], leak);
+	d->nr_queues = 0;
+	d->big_bytes = 0;
+	if (keep_journal)
+		blk_journal_close(&d->journal);
+	else
+		blk_journal_remove(&d->journal);
 	if (was_connected)
-		dlog(d, "disconnected");
-	d->broken = false;
+		dlog(d, "disconnected%s",
+		     keep_journal ? " (rings left to a successor)" : "");
 }
 
-static int connect_ring(struct blk_dev *d)
+/* The frontend's nodes of queue q: its own directory with several. */
+static void queue_dir(struct blk_dev *d, unsigned q, char *buf, size_t len)
 {
-	unsigned long ref, port;
+	if (d->nr_queues == 1)
+		snprintf(buf, len, "%s", d->fe_path);
+	else
+		snprintf(buf, len, "%s/queue-%u", d->fe_path, q);
+}
+
+static int connect_queue(struct blk_dev *d, struct blk_queue *q,
+			 unsigned order)
+{
+	char dir[200];
+	unsigned long v;
+
+	queue_dir(d, q->index, dir, sizeof(dir));
+	q->nr_ring_pages = 1u << order;
+	for (unsigned i = 0; i < q->nr_ring_pages; i++) {
+		char node[16];
+
+		if (order == 0)
+			snprintf(node, sizeof(node), "ring-ref");
+		else
+			snprintf(node, sizeof(node), "ring-ref%u", i);
+		if (read_uint(d, dir, node, &v) || v > UINT32_MAX) {
+			dlog(d, "frontend has no usable %s/%s", dir, node);
+			return -1;
+		}
+		q->ring_refs[i] = (uint32_t)v;
+	}
+	if (read_uint(d, dir, "event-channel", &v) || v > UINT32_MAX) {
+		dlog(d, "frontend has no usable %s/event-channel", dir);
+		return -1;
+	}
+	q->remote_port = (unsigned)v;
+	q->ring_size = blkif_ring_size(d->abi, q->nr_ring_pages);
+	q->sring = xengnttab_map_domain_grant_refs(d->host->gnttab,
+						   q->nr_ring_pages,
+						   d->fe_domid, q->ring_refs,
+						   PROT_READ | PROT_WRITE);
+	if (!q->sring) {
+		dlog(d, "cannot map the %u ring page(s) of %s: %s",
+		     q->nr_ring_pages, dir, strerror(errno));
+		return -1;
+	}
+	q->nr_slots = q->ring_size < SLOTS_PER_QUEUE_MAX ? q->ring_size
+							 : SLOTS_PER_QUEUE_MAX;
+	q->slots = calloc(q->nr_slots, sizeof(*q->slots));
+	if (!q->slots)
+		return -1;
+	for (unsigned i = 0; i < q->nr_slots; i++) {
+		q->slots[i].je = &q->slots[i].mem;
+		if (posix_memalign(&q->slots[i].buf, BLKIF_PAGE_SIZE,
+				   SLOT_BYTES))
+			return -1;
+	}
+	if (d->persistent && blk_pgrants_init(&q->pgrants, PGRANTS_PER_QUEUE))
+		return -1;
+	return 0;
+}
+
+static int bind_queue(struct blk_dev *d, struct blk_queue *q)
+{
+	xenevtchn_port_or_error_t lport =
+		xenevtchn_bind_interdomain(d->host->evtchn, d->fe_domid,
+					   q->remote_port);
+
+	if (lport < 0) {
+		dlog(d, "cannot bind event channel %u: %s", q->remote_port,
+		     strerror(errno));
+		return -1;
+	}
+	q->port = (evtchn_port_t)lport;
+	return 0;
+}
+
+/* Does the journal a daemon before us left describe these rings? */
+static bool journal_matches(const struct blk_dev *d)
+{
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		const struct blk_jqueue *jq = &d->journal.head->q[i];
+		const struct blk_queue *q = &d->q[i];
+
+		if (jq->nr_ring_pages != q->nr_ring_pages ||
+		    jq->remote_port != q->remote_port ||
+		    memcmp(jq->ring_refs, q->ring_refs,
+			   q->nr_ring_pages * sizeof(uint32_t)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The journal for these rings: the one left behind when re-attaching
+ * (then *found), or a fresh one. Without a journal directory, or if the
+ * file cannot be made, the device is served without (logged): a restart
+ * then cannot replay what was in flight.
+ */
+static void setup_journal(struct blk_dev *d, bool reattach, bool *found)
+{
+	char path[256];
+	unsigned slots = d->q[0].nr_slots;
+
+	*found = false;
+	if (!d->host->journal_dir)
+		return;
+	if (blk_journal_path(path, sizeof(path), d->host->journal_dir,
+			     d->fe_domid, d->devid)) {
+		dlog(d, "journal path too long; no journal");
+		return;
+	}
+	if (reattach) {
+		if (blk_journal_open(&d->journal, path, d->fe_domid, d->devid,
+				     d->abi, d->nr_queues, slots) == 0) {
+			if (journal_matches(d)) {
+				*found = true;
+				return;
+			}
+			blk_journal_close(&d->journal);
+			dlog(d, "the journal in %s is for other rings", path);
+		} else {
+			dlog(d, "no usable journal in %s (%s)", path,
+			     strerror(errno));
+		}
+	}
+	if (blk_journal_create(&d->journal, path, d->fe_domid, d->devid,
+			       d->abi, d->nr_queues, slots)) {
+		dlog(d, "cannot create the journal %s: %s; a restart will "
+		     "not replay requests in flight", path, strerror(errno));
+		return;
+	}
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		struct blk_jqueue *jq = &d->journal.head->q[i];
+
+		memcpy(jq->ring_refs, d->q[i].ring_refs,
+		       sizeof(jq->ring_refs));
+		jq->nr_ring_pages = d->q[i].nr_ring_pages;
+		jq->remote_port = d->q[i].remote_port;
+	}
+}
+
+static int connect_rings(struct blk_dev *d, bool reattach);
+static void take(struct blk_queue *q, struct blk_slot *s, bool replay);
+static void push_responses(struct blk_queue *q, RING_IDX old);
+static void kick_all(struct blk_dev *d);
+
+static int connect_rings(struct blk_dev *d, bool reattach)
+{
+	unsigned long nq = 1, order = 0, pers = 0;
 	char *proto = read_node(d, d->fe_path, "protocol");
 	char err[256];
-	xenevtchn_port_or_error_t lport;
-	uint32_t ref32;
+	unsigned depth = 0, replay = 0;
+	bool found;
 
-	if (read_uint(d, d->fe_path, "ring-ref", &ref) ||
-	    read_uint(d, d->fe_path, "event-channel", &port)) {
-		dlog(d, "frontend %s has no ring-ref or event-channel "
-		     "(multi-page rings and queues are not served yet)",
-		     d->fe_path);
+	if (read_uint(d, d->fe_path, "multi-queue-num-queues", &nq) &&
+	    errno != ENOENT)
+		nq = 0;
+	if (nq < 1 || nq > d->host->max_queues) {
+		dlog(d, "frontend asks for %lu queues (multi-queue-max-queues "
+		     "is %u)", nq, d->host->max_queues);
 		free(proto);
 		return -1;
 	}
-	if (blkif_abi_from_protocol(proto, &d->abi)) {
+	if (read_uint(d, d->fe_path, "ring-page-order", &order) &&
+	    errno != ENOENT)
+		order = ~0ul;
+	if (order > d->host->max_ring_order) {
+		dlog(d, "frontend asks for a ring-page-order of %lu "
+		     "(max-ring-page-order is %u)", order,
+		     d->host->max_ring_order);
+		free(proto);
+		return -1;
+	}
+	if (blkif_abi_from_protocol(proto, &d->abi) ||
+	    blkif_entry_size(d->abi) > BLK_JOURNAL_RAW_BYTES) {
 		dlog(d, "unknown protocol \"%s\"", proto);
 		free(proto);
 		return -1;
 	}
 	free(proto);
-	d->ring_size = blkif_ring_size(d->abi, 1);
-	ref32 = (uint32_t)ref;
-	d->sring = xengnttab_map_domain_grant_refs(d->host->gnttab, 1,
-						   d->fe_domid, &ref32,
-						   PROT_READ | PROT_WRITE);
-	if (!d->sring) {
-		dlog(d, "cannot map ring-ref %lu: %s", ref, strerror(errno));
-		return -1;
-	}
-	d->ring_ref = ref32;
-	d->slots = calloc(d->ring_size, sizeof(*d->slots));
-	if (!d->slots)
-		goto fail;
-	for (unsigned i = 0; i < d->ring_size; i++)
-		if (posix_memalign(&d->slots[i].buf, BLKIF_PAGE_SIZE,
-				   SLOT_BYTES))
+	if (read_uint(d, d->fe_path, "feature-persistent", &pers))
+		pers = 0;
+	d->persistent = d->host->persistent && pers == 1;
+	d->nr_queues = (unsigned)nq;
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		d->q[i].d = d;
+		d->q[i].index = i;
+		if (connect_queue(d, &d->q[i], (unsigned)order))
 			goto fail;
-	if (blk_io_init(&d->io, d->ring_size, err, sizeof(err))) {
+		depth += d->q[i].nr_slots;
+	}
+	if (blk_io_init(&d->io, depth, err, sizeof(err))) {
 		dlog(d, "%s", err);
 		goto fail;
 	}
 	d->io_ready = true;
 	d->host->watch_fd(d->host->arg, d->io.eventfd, d, true);
-	lport = xenevtchn_bind_interdomain(d->host->evtchn, d->fe_domid,
-					   (evtchn_port_t)port);
-	if (lport < 0) {
-		dlog(d, "cannot bind event channel %lu: %s", port,
-		     strerror(errno));
-		goto fail;
+
+	setup_journal(d, reattach, &found);
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		struct blk_queue *q = &d->q[i];
+		struct sring_head *h = q->sring;
+
+		if (d->journal.head) {
+			q->jq = &d->journal.head->q[i];
+			for (unsigned s = 0; s < q->nr_slots; s++)
+				q->slots[s].je =
+					blk_journal_entry(&d->journal, i, s);
+		}
+		if (found) {
+			replay += blk_journal_recover(&d->journal, i,
+						      &q->req_cons,
+						      &q->rsp_prod_pvt);
+		} else if (reattach) {
+			/* no journal: go on from what was answered; the
+			 * requests after it are read from the ring again */
+			q->req_cons = q->rsp_prod_pvt =
+				__atomic_load_n(&h->rsp_prod, __ATOMIC_RELAXED);
+		} else {
+			q->req_cons = q->rsp_prod_pvt = 0;
+		}
+		if (q->jq) {
+			blk_journal_set(&q->jq->req_cons, q->req_cons);
+			blk_journal_set(&q->jq->rsp_prod, q->rsp_prod_pvt);
+		}
+		if (bind_queue(d, q))
+			goto fail;
 	}
-	d->port = (evtchn_port_t)lport;
-	d->req_cons = 0;
-	d->rsp_prod_pvt = 0;
 	d->connected = true;
-	dlog(d, "connected: ring-ref %lu, event channel %lu, %s ABI, %u "
-	     "slots", ref, port, blkif_abi_name(d->abi), d->ring_size);
+	dlog(d, "%s: %u queue(s) of %u ring page(s), %u slots each, event "
+	     "channel %u, %s ABI, %s grants%s",
+	     reattach ? "re-attached" : "connected", d->nr_queues,
+	     d->q[0].nr_ring_pages, d->q[0].ring_size, d->q[0].remote_port,
+	     blkif_abi_name(d->abi),
+	     d->persistent ? "persistent" : "copied",
+	     !reattach ? "" : found ? ", journal found"
+				    : ", no journal: unanswered requests "
+				      "re-read from the ring");
+	if (reattach) {
+		for (unsigned i = 0; i < d->nr_queues; i++) {
+			struct blk_queue *q = &d->q[i];
+			struct sring_head *h = q->sring;
+
+			/* answers written before the restart, maybe not
+			 * yet published */
+			push_responses(q, __atomic_load_n(&h->rsp_prod,
+							  __ATOMIC_RELAXED));
+			for (unsigned s = 0; s < q->nr_slots; s++)
+				if (q->slots[s].je->state == BLK_J_TAKEN)
+					take(q, &q->slots[s], true);
+		}
+		if (replay)
+			dlog(d, "serving %u request(s) again that were in "
+			     "flight at the restart", replay);
+		if (d->io_ready && blk_io_submit(&d->io))
+			d->needs_service = true;
+	}
 	return 0;
 fail:
-	disconnect(d);
+	disconnect(d, reattach);
 	return -1;
-}
-
-/* What the frontend needs to use the disk, then Connected. */
-static void publish_disk(struct blk_dev *d)
-{
-	write_node(d, "sectors", "%llu",
-		   (unsigned long long)(d->disk.size_bytes / 512));
-	write_node(d, "info", "%u", d->lim.read_only ? VDISK_READONLY : 0);
-	write_node(d, "sector-size", "%u", d->disk.logical_sector_size);
-	write_node(d, "physical-sector-size", "%u",
-		   d->disk.physical_sector_size);
-	/* blkfront reads these at Connected */
-	write_node(d, "feature-discard", "%d", d->disk.can_discard);
-	if (d->disk.can_discard) {
-		write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
-		write_node(d, "discard-alignment", "0");
-		write_node(d, "discard-secure", "0");
-	}
 }
 
 struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 			    unsigned devid)
 {
 	struct blk_dev *d = calloc(1, sizeof(*d));
+	unsigned long state;
 	char *fe;
 
 	if (!d)
@@ -343,10 +615,21 @@ struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 	}
 	snprintf(d->fe_path, sizeof(d->fe_path), "%s", fe);
 	free(fe);
+	if (!read_uint(d, d->be_path, "state", &state) &&
+	    state == XenbusStateConnected) {
+		/* a daemon before us connected it: take its rings over */
+		d->reattach = true;
+		d->be_state = XenbusStateConnected;
+		dlog(d, "found connected; re-attaching; frontend %s",
+		     d->fe_path);
+		return d;
+	}
 	/* what this backend offers, before InitWait as blkif.h asks */
 	write_node(d, "feature-flush-cache", "1");
 	write_node(d, "feature-barrier", "0");
-	write_node(d, "feature-persistent", "0");
+	write_node(d, "feature-persistent", "%d", host->persistent);
+	write_node(d, "multi-queue-max-queues", "%u", host->max_queues);
+	write_node(d, "max-ring-page-order", "%u", host->max_ring_order);
 	switch_state(d, XenbusStateInitWait);
 	dlog(d, "new; frontend %s", d->fe_path);
 	return d;
@@ -363,7 +646,7 @@ bool blk_dev_update(struct blk_dev *d)
 	 * xenstore hiccup must not tear a live device down) */
 	if (read_uint(d, d->be_path, "frontend-id", &be_state) &&
 	    errno == ENOENT) {
-		disconnect(d);
+		disconnect(d, false);
 		return false;
 	}
 	/* state 1 again: libxl removed the device and made a new one with
@@ -371,7 +654,7 @@ bool blk_dev_update(struct blk_dev *d)
 	if (!read_uint(d, d->be_path, "state", &be_state) &&
 	    be_state == XenbusStateInitialising && d->be_state != -1) {
 		dlog(d, "re-created by the toolstack; starting again");
-		disconnect(d);
+		disconnect(d, false);
 		return false;
 	}
 	if (read_uint(d, d->be_path, "online", &online))
@@ -396,27 +679,38 @@ bool blk_dev_update(struct blk_dev *d)
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (d->connected || !d->disk_open || !online ||
-		    d->be_state != XenbusStateInitWait)
+		if (d->connected || !d->disk_open || !online)
 			break;
-		if (connect_ring(d) == 0) {
+		if (d->reattach && d->be_state == XenbusStateConnected) {
+			d->reattach = false;
+			if (connect_rings(d, true) == 0)
+				kick_all(d);
+			else
+				fatal(d, "cannot re-attach to the frontend's "
+				      "rings (see above)");
+			break;
+		}
+		if (d->be_state != XenbusStateInitWait)
+			break;
+		if (connect_rings(d, false) == 0) {
 			publish_disk(d);
 			switch_state(d, XenbusStateConnected);
-			blk_dev_kick(d);
+			kick_all(d);
 		} else {
-			fatal(d, "cannot connect to the frontend's ring "
-			      "(see above)");
+			fatal(d, "cannot connect to the frontend's rings (see "
+			      "above)");
 		}
 		break;
 	case XenbusStateClosing:
 		/* as Linux's blkback: serve on until the frontend is Closed
 		 * (an older blkfront keeps sending I/O while Closing) */
-		blk_dev_kick(d);
+		kick_all(d);
 		switch_state(d, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
 	case XenbusStateUnknown:
-		disconnect(d);
+		disconnect(d, false);
+		d->reattach = false;
 		if (d->be_state != XenbusStateInitWait || !online)
 			switch_state(d, XenbusStateClosed);
 		break;
@@ -456,109 +750,240 @@ static void note_latency(struct blk_dev *d, const struct timespec *t0)
 	d->st.latency_us[b]++;
 }
 
-static void respond(struct blk_dev *d, uint64_t id, uint8_t op,
-		    int16_t status)
+/* Publishes the responses written since old, and notifies the frontend
+ * if it asked to be told. */
+static void push_responses(struct blk_queue *q, RING_IDX old)
 {
-	struct sring_head *h = d->sring;
-	RING_IDX old = d->rsp_prod_pvt, new;
+	struct sring_head *h = q->sring;
+	RING_IDX new = q->rsp_prod_pvt;
 
-	blkif_put_response((char *)d->sring + BLKIF_SRING_HEADER_SIZE,
-			   d->ring_size, d->rsp_prod_pvt++, d->abi, id, op,
-			   status);
-	new = d->rsp_prod_pvt;
-	/* the response before its index; the index before the event check */
+	if (new == old)
+		return;
+	/* the responses before their index; the index before the check */
 	atomic_thread_fence(memory_order_release);
 	__atomic_store_n(&h->rsp_prod, new, __ATOMIC_RELAXED);
 	atomic_thread_fence(memory_order_seq_cst);
 	if ((RING_IDX)(new - __atomic_load_n(&h->rsp_event, __ATOMIC_RELAXED))
 	    < (RING_IDX)(new - old)) {
-		xenevtchn_notify(d->host->evtchn, d->port);
-		d->st.notify_out++;
+		xenevtchn_notify(q->d->host->evtchn, q->port);
+		q->d->st.notify_out++;
 	}
 }
 
-/* Grant copy between the slot's buffer and the request's pages. */
-static int copy_segments(struct blk_dev *d, struct blk_slot *s, bool to_guest)
+/*
+ * Answers the request in slot s and frees the slot. The journal moves in
+ * the order blk_journal.h explains, so a restart at any point neither
+ * loses this answer nor gives it twice.
+ */
+static void respond(struct blk_queue *q, struct blk_slot *s, int16_t status)
 {
-	xengnttab_grant_copy_segment_t seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	const struct blkif_req *r = &s->req;
-	size_t off = 0;
-	unsigned n = r->nr_segments;
+	struct blk_dev *d = q->d;
+	RING_IDX idx = q->rsp_prod_pvt;
+	/* an indirect request is answered with its real operation, as
+	 * Linux's blkback does and its blkfront expects */
+	uint8_t op = s->req.operation == BLKIF_OP_INDIRECT ? s->req.indirect_op
+							  : s->req.operation;
 
-	for (unsigned i = 0; i < n; i++) {
-		unsigned first = r->seg[i].first_sect * 512u;
-		unsigned len = (r->seg[i].last_sect - r->seg[i].first_sect +
-				1u) * 512u;
+	blkif_put_response((char *)q->sring + BLKIF_SRING_HEADER_SIZE,
+			   q->ring_size, idx, d->abi, s->req.id, op, status);
+	s->je->rsp_idx = idx;
+	blk_journal_set(&s->je->state, BLK_J_ANSWERED);
+	q->rsp_prod_pvt = idx + 1;
+	if (q->jq)
+		blk_journal_set(&q->jq->rsp_prod, q->rsp_prod_pvt);
+	blk_journal_set(&s->je->state, BLK_J_FREE);
+	s->busy = false;
+	push_responses(q, idx);
+}
 
-		memset(&seg[i], 0, sizeof(seg[i]));
-		if (to_guest) {
-			seg[i].source.virt = (char *)s->buf + off;
-			seg[i].dest.foreign.ref = r->seg[i].gref;
-			seg[i].dest.foreign.offset = (uint16_t)first;
-			seg[i].dest.foreign.domid = (uint16_t)d->fe_domid;
-			seg[i].flags = GNTCOPY_dest_gref;
-		} else {
-			seg[i].source.foreign.ref = r->seg[i].gref;
-			seg[i].source.foreign.offset = (uint16_t)first;
-			seg[i].source.foreign.domid = (uint16_t)d->fe_domid;
-			seg[i].dest.virt = (char *)s->buf + off;
-			seg[i].flags = GNTCOPY_source_gref;
-		}
-		seg[i].len = (uint16_t)len;
-		off += len;
+static void finish(struct blk_queue *q, struct blk_slot *s, int16_t status)
+{
+	struct blk_dev *d = q->d;
+
+	note_latency(d, &s->started);
+	if (s->big) {
+		free(s->big);
+		s->big = NULL;
+		d->big_bytes -= s->big_bytes;
+		s->big_bytes = 0;
 	}
+	d->st.in_flight--;
+	respond(q, s, status);
+}
+
+/*
+ * The page behind a persistent grant, mapped on first use and kept for
+ * the life of the ring. NULL when it cannot be kept (the frontend did not
+ * negotiate persistent grants, the map is full, or the grant cannot be
+ * mapped): the caller copies instead.
+ */
+static void *persistent_page(struct blk_queue *q, uint32_t gref)
+{
+	struct blk_dev *d = q->d;
+	void *page;
+
+	if (!d->persistent)
+		return NULL;
+	page = blk_pgrants_find(&q->pgrants, gref);
+	if (page || blk_pgrants_full(&q->pgrants))
+		return page;
+	page = xengnttab_map_grant_ref(d->host->gnttab, d->fe_domid, gref,
+				       PROT_READ | PROT_WRITE);
+	if (!page) {
+		d->st.grant_map_errors++;
+		return NULL;
+	}
+	d->st.grant_maps++;
+	blk_pgrants_add(&q->pgrants, gref, page);
+	return page;
+}
+
+/* Room for the grant copies of the largest request (single thread). */
+static xengnttab_grant_copy_segment_t copy_seg[BLKIF_REQ_MAX_SEGMENTS];
+
+static int grant_copy(struct blk_dev *d, unsigned n)
+{
+	if (!n)
+		return 0;
 	d->st.grant_copies += n;
-	if (xengnttab_grant_copy(d->host->gnttab, n, seg)) {
+	if (xengnttab_grant_copy(d->host->gnttab, n, copy_seg)) {
 		d->st.grant_copy_errors++;
 		return -1;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (seg[i].status != GNTST_okay) {
+		if (copy_seg[i].status != GNTST_okay) {
 			d->st.grant_copy_errors++;
 			return -1;
 		}
 	return 0;
 }
 
-static void finish(struct blk_dev *d, struct blk_slot *s, int16_t status)
+static void add_copy(struct blk_dev *d, unsigned i, bool to_guest,
+		     uint32_t gref, unsigned offset, void *local, unsigned len)
 {
-	note_latency(d, &s->started);
-	respond(d, s->req.id, s->req.operation, status);
-	s->busy = false;
-	d->st.in_flight--;
+	xengnttab_grant_copy_segment_t *c = &copy_seg[i];
+
+	memset(c, 0, sizeof(*c));
+	if (to_guest) {
+		c->source.virt = local;
+		c->dest.foreign.ref = gref;
+		c->dest.foreign.offset = (uint16_t)offset;
+		c->dest.foreign.domid = (uint16_t)d->fe_domid;
+		c->flags = GNTCOPY_dest_gref;
+	} else {
+		c->source.foreign.ref = gref;
+		c->source.foreign.offset = (uint16_t)offset;
+		c->source.foreign.domid = (uint16_t)d->fe_domid;
+		c->dest.virt = local;
+		c->flags = GNTCOPY_source_gref;
+	}
+	c->len = (uint16_t)len;
 }
 
-static struct blk_slot *free_slot(struct blk_dev *d)
+/* Moves the request's data between its buffer and the guest's pages. */
+static int move_data(struct blk_queue *q, struct blk_slot *s, bool to_guest)
 {
-	for (unsigned i = 0; i < d->ring_size; i++)
-		if (!d->slots[i].busy)
-			return &d->slots[i];
-	return NULL;
+	struct blk_dev *d = q->d;
+	const struct blkif_req *r = &s->req;
+	char *buf = s->big ? s->big : s->buf;
+	size_t off = 0;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->nr_segments; i++) {
+		unsigned first = r->seg[i].first_sect * 512u;
+		unsigned len = (r->seg[i].last_sect - r->seg[i].first_sect +
+				1u) * 512u;
+		char *page = persistent_page(q, r->seg[i].gref);
+
+		if (page) {
+			if (to_guest)
+				memcpy(page + first, buf + off, len);
+			else
+				memcpy(buf + off, page + first, len);
+			d->st.persistent_hits++;
+		} else {
+			add_copy(d, n++, to_guest, r->seg[i].gref, first,
+				 buf + off, len);
+		}
+		off += len;
+	}
+	return grant_copy(d, n);
+}
+
+/*
+ * The segments of an indirect request: each indirect page is read once
+ * into private memory (a kept map or a grant copy), then parsed there.
+ */
+static int load_indirect(struct blk_queue *q, struct blk_slot *s,
+			 struct blkif_problem *why)
+{
+	static uint8_t page[BLKIF_PAGE_SIZE];
+	struct blk_dev *d = q->d;
+	struct blkif_req *r = &s->req;
+
+	for (unsigned p = 0; p < r->nr_indirect_pages; p++) {
+		const void *mapped = persistent_page(q, r->indirect_grefs[p]);
+
+		if (mapped) {
+			memcpy(page, mapped, sizeof(page));
+			d->st.persistent_hits++;
+		} else {
+			add_copy(d, 0, false, r->indirect_grefs[p], 0, page,
+				 sizeof(page));
+			if (grant_copy(d, 1)) {
+				*why = (struct blkif_problem){
+					.kind = BLKIF_BAD_INDIRECT,
+					.reason = "indirect page cannot be "
+						  "read (grant)",
+					.seg = -1,
+					.value = r->indirect_grefs[p],
+					.status = BLKIF_RSP_ERROR,
+				};
+				return -1;
+			}
+		}
+		if (blkif_parse_indirect(r, p, page, sizeof(page),
+					 d->lim.max_indirect_segments, why))
+			return -1;
+	}
+	return 0;
 }
 
 /* Starts one validated request; answers it at once if it fails here. */
-static void start(struct blk_dev *d, struct blk_slot *s)
+static void start(struct blk_queue *q, struct blk_slot *s)
 {
+	struct blk_dev *d = q->d;
 	const struct blkif_req *r = &s->req;
-	uint64_t tag = (uint64_t)(s - d->slots);
+	uint64_t tag = TAG(q->index, s - q->slots);
 	uint64_t off = r->sector_number * 512u;
 	int rc = 0;
 
-	s->busy = true;
-	d->st.in_flight++;
-	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	s->bytes = blkif_req_sectors(r) * 512u;
-	s->iov.iov_base = s->buf;
+	if ((s->op == BLKIF_OP_READ || s->op == BLKIF_OP_WRITE) &&
+	    s->bytes > SLOT_BYTES) {
+		size_t align = d->disk.direct_align > BLKIF_PAGE_SIZE
+			       ? d->disk.direct_align : BLKIF_PAGE_SIZE;
+
+		if (posix_memalign(&s->big, align, s->bytes)) {
+			s->big = NULL;
+			d->st.io_errors++;
+			finish(q, s, BLKIF_RSP_ERROR);
+			return;
+		}
+		s->big_bytes = s->bytes;
+		d->big_bytes += s->bytes;
+	}
+	s->iov.iov_base = s->big ? s->big : s->buf;
 	s->iov.iov_len = s->bytes;
-	switch (r->operation) {
+	switch (s->op) {
 	case BLKIF_OP_READ:
 		d->st.reads++;
 		rc = blk_io_readv(&d->io, d->disk.fd, &s->iov, 1, off, tag);
 		break;
 	case BLKIF_OP_WRITE:
 		d->st.writes++;
-		if (copy_segments(d, s, false)) {
-			finish(d, s, BLKIF_RSP_ERROR);
+		if (move_data(q, s, false)) {
+			finish(q, s, BLKIF_RSP_ERROR);
 			return;
 		}
 		rc = blk_io_writev(&d->io, d->disk.fd, &s->iov, 1, off, tag);
@@ -571,7 +996,7 @@ static void start(struct blk_dev *d, struct blk_slot *s)
 			if (d->st.flushes_with_data++ == 0)
 				dlog(d, "a flush carrying data: refused (not "
 				     "served yet)");
-			finish(d, s, BLKIF_RSP_ERROR);
+			finish(q, s, BLKIF_RSP_ERROR);
 			return;
 		}
 		rc = blk_io_flush(&d->io, d->disk.fd, tag);
@@ -587,48 +1012,222 @@ static void start(struct blk_dev *d, struct blk_slot *s)
 			break;
 		}
 		rc = blk_disk_discard(&d->disk, off, r->nr_sectors * 512u);
-		finish(d, s, rc == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
+		finish(q, s, rc == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
 			     : rc ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		return;
 	default:
-		finish(d, s, BLKIF_RSP_EOPNOTSUPP);
+		finish(q, s, BLKIF_RSP_EOPNOTSUPP);
 		return;
 	}
 	if (rc) {
 		d->st.io_errors++;
-		finish(d, s, BLKIF_RSP_ERROR);
+		finish(q, s, BLKIF_RSP_ERROR);
 	}
 }
 
 static void io_result(void *arg, uint64_t tag, int res)
 {
 	struct blk_dev *d = arg;
+	unsigned qi = (unsigned)(tag >> 16), si = (unsigned)(tag & 0xffff);
+	struct blk_queue *q;
 	struct blk_slot *s;
 	int16_t status = BLKIF_RSP_OKAY;
 
-	if (tag >= d->ring_size)
+	if (qi >= d->nr_queues || si >= d->q[qi].nr_slots)
 		return;
-	s = &d->slots[tag];
+	q = &d->q[qi];
+	s = &q->slots[si];
 	if (!s->busy)
 		return;
-	if (s->req.operation == BLKIF_OP_FLUSH_DISKCACHE ||
-	    s->req.operation == BLKIF_OP_DISCARD) {
+	if (s->op == BLKIF_OP_FLUSH_DISKCACHE || s->op == BLKIF_OP_DISCARD) {
 		if (res == -EOPNOTSUPP)
 			status = BLKIF_RSP_EOPNOTSUPP;	/* blkfront stops asking */
 		else if (res < 0)
 			status = BLKIF_RSP_ERROR;
 	} else if (res < 0 || (uint64_t)res != s->bytes) {
 		status = BLKIF_RSP_ERROR;
-	} else if (s->req.operation == BLKIF_OP_READ) {
+	} else if (s->op == BLKIF_OP_READ) {
 		d->st.bytes_read += s->bytes;
-		if (copy_segments(d, s, true))
+		if (move_data(q, s, true))
 			status = BLKIF_RSP_ERROR;
 	} else {
 		d->st.bytes_written += s->bytes;
 	}
 	if (status != BLKIF_RSP_OKAY)
 		d->st.io_errors++;
-	finish(d, s, status);
+	finish(q, s, status);
+}
+
+/*
+ * Serves the request whose private copy is in s's journal entry: decode,
+ * validate (reading indirect pages once), start. A refusal is answered at
+ * once. replay: taken before a restart, served again now.
+ */
+static void take(struct blk_queue *q, struct blk_slot *s, bool replay)
+{
+	struct blk_dev *d = q->d;
+	struct blkif_req *r = &s->req;
+	struct blkif_problem why;
+
+	blkif_fetch(s->je->raw, 1, 0, d->abi, r);
+	s->op = r->operation == BLKIF_OP_INDIRECT ? r->indirect_op
+						  : r->operation;
+	s->busy = true;
+	d->st.in_flight++;
+	if (replay)
+		d->st.replayed++;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	if (blkif_validate_header(r, &d->lim, &why))
+		goto refuse;
+	if (r->operation == BLKIF_OP_INDIRECT) {
+		d->st.indirect++;
+		if (load_indirect(q, s, &why))
+			goto refuse;
+	}
+	if (blkif_validate(r, &d->lim, &why))
+		goto refuse;
+	start(q, s);
+	return;
+refuse:
+	if (d->st.refused < 10) {
+		char msg[160];
+
+		blkif_problem_format(&why, msg, sizeof(msg));
+		dlog(d, "queue %u: refused request %llu: %s", q->index,
+		     (unsigned long long)r->id, msg);
+	}
+	d->st.refused++;
+	d->st.refusals[why.kind]++;
+	finish(q, s, why.status);
+}
+
+static struct blk_slot *free_slot(struct blk_queue *q)
+{
+	for (unsigned i = 0; i < q->nr_slots; i++)
+		if (!q->slots[i].busy)
+			return &q->slots[i];
+	return NULL;
+}
+
+/*
+ * Takes what the frontend queued, as far as slots allow, and at most one
+ * ring's worth per call: a frontend that keeps queueing (refused requests
+ * are answered at once) must not keep the daemon's one thread from the
+ * other queues and devices. needs_service then asks for another turn.
+ */
+static void serve_queue(struct blk_queue *q)
+{
+	struct blk_dev *d = q->d;
+	struct sring_head *h = q->sring;
+	const char *entries = (const char *)q->sring + BLKIF_SRING_HEADER_SIZE;
+	size_t esize = blkif_entry_size(d->abi);
+	unsigned budget = q->ring_size;
+
+	q->needs_service = false;
+	for (;;) {
+		RING_IDX rp = __atomic_load_n(&h->req_prod, __ATOMIC_RELAXED);
+
+		atomic_thread_fence(memory_order_acquire);
+		if (!blkif_ring_req_prod_sane(rp, q->req_cons, q->rsp_prod_pvt,
+					      q->ring_size)) {
+			dlog(d, "queue %u: frontend wrote an impossible "
+			     "req_prod %u (consumed %u, answered %u): ring no "
+			     "longer served", q->index, rp, q->req_cons,
+			     q->rsp_prod_pvt);
+			q->broken = true;
+			return;
+		}
+		while (q->req_cons != rp) {
+			struct blk_slot *s;
+
+			if (budget-- == 0) {
+				q->needs_service = true;
+				return;
+			}
+			s = d->big_bytes < BIG_BYTES_BUDGET ? free_slot(q)
+							    : NULL;
+			if (!s || !blk_io_has_room(&d->io)) {
+				/* completions kick the ring again */
+				d->st.ring_full++;
+				return;
+			}
+			/* the one read of the shared slot: into the journal
+			 * entry, private to dom0, before anything else */
+			memcpy(s->je->raw, entries +
+			       (size_t)(q->req_cons & (q->ring_size - 1)) *
+			       esize, esize);
+			s->je->ring_idx = q->req_cons;
+			blk_journal_set(&s->je->state, BLK_J_TAKEN);
+			q->req_cons++;
+			if (q->jq)
+				blk_journal_set(&q->jq->req_cons, q->req_cons);
+			take(q, s, false);
+		}
+		/* ask for an event on the next request, then look again */
+		__atomic_store_n(&h->req_event, q->req_cons + 1,
+				 __ATOMIC_RELAXED);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (__atomic_load_n(&h->req_prod, __ATOMIC_RELAXED) ==
+		    q->req_cons)
+			return;
+	}
+}
+
+static void submit(struct blk_dev *d)
+{
+	if (d->io_ready && blk_io_submit(&d->io)) {
+		/* nothing else may come to retry it: ask for a turn */
+		dlog(d, "io_uring submit failed; trying again");
+		d->needs_service = true;
+	}
+}
+
+static void serve(struct blk_queue *q)
+{
+	/* a broken ring takes nothing more; what is queued still goes in */
+	if (!q->broken)
+		serve_queue(q);
+}
+
+static void kick_all(struct blk_dev *d)
+{
+	if (!d->connected)
+		return;
+	d->needs_service = false;
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		serve(&d->q[i]);
+		d->needs_service |= d->q[i].needs_service;
+	}
+	submit(d);
+}
+
+bool blk_dev_port_event(struct blk_dev *d, evtchn_port_t port)
+{
+	for (unsigned i = 0; d->connected && i < d->nr_queues; i++) {
+		if (d->q[i].port != port)
+			continue;
+		d->st.notify_in++;
+		serve(&d->q[i]);
+		d->needs_service |= d->q[i].needs_service;
+		submit(d);
+		return true;
+	}
+	return false;
+}
+
+void blk_dev_kick(struct blk_dev *d)
+{
+	bool again = false;
+
+	if (!d->connected)
+		return;
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		if (d->q[i].needs_service)
+			serve(&d->q[i]);
+		again |= d->q[i].needs_service;
+	}
+	d->needs_service = again;
+	submit(d);
 }
 
 void blk_dev_io_done(struct blk_dev *d)
@@ -636,113 +1235,68 @@ void blk_dev_io_done(struct blk_dev *d)
 	if (!d->io_ready)
 		return;
 	blk_io_reap(&d->io, io_result, d);
-	/* slots came free: requests may be waiting on the ring */
-	if (d->connected && !d->broken)
-		blk_dev_kick(d);
+	/* slots came free: requests may be waiting on the rings */
+	kick_all(d);
 }
 
-/*
- * Takes what the frontend queued, as far as slots allow, and at most one
- * ring's worth per call: a frontend that keeps queueing (refused requests
- * are answered at once and hold no slot) must not keep the daemon's one
- * thread from the other devices. needs_service then asks for another turn.
- */
-static void serve_ring(struct blk_dev *d)
+void blk_dev_tick(struct blk_dev *d)
 {
-	struct sring_head *h = d->sring;
-	const void *entries = (const char *)d->sring + BLKIF_SRING_HEADER_SIZE;
-	unsigned budget = d->ring_size;
+	uint64_t before = d->disk.size_bytes;
+	char err[256], sectors[32];
 
-	d->needs_service = false;
-	for (;;) {
-		RING_IDX rp = __atomic_load_n(&h->req_prod, __ATOMIC_RELAXED);
-
-		atomic_thread_fence(memory_order_acquire);
-		if (!blkif_ring_req_prod_sane(rp, d->req_cons, d->rsp_prod_pvt,
-					      d->ring_size)) {
-			dlog(d, "frontend wrote an impossible req_prod %u "
-			     "(consumed %u, answered %u): ring no longer "
-			     "served", rp, d->req_cons, d->rsp_prod_pvt);
-			d->broken = true;
-			goto submit;	/* what was queued still goes in */
-		}
-		while (d->req_cons != rp) {
-			struct blk_slot *s;
-			struct blkif_problem why;
-
-			if (budget-- == 0) {
-				d->needs_service = true;
-				goto submit;
-			}
-			s = free_slot(d);
-			if (!s || !blk_io_has_room(&d->io)) {
-				/* completions kick the ring again */
-				d->st.ring_full++;
-				goto submit;
-			}
-			blkif_fetch(entries, d->ring_size, d->req_cons++,
-				    d->abi, &s->req);
-			if (blkif_validate(&s->req, &d->lim, &why)) {
-				char msg[160];
-
-				blkif_problem_format(&why, msg, sizeof(msg));
-				if (d->st.refused < 10)
-					dlog(d, "refused request %llu: %s",
-					     (unsigned long long)s->req.id,
-					     msg);
-				d->st.refused++;
-				d->st.refusals[why.kind]++;
-				respond(d, s->req.id, s->req.operation,
-					why.status);
-				continue;
-			}
-			start(d, s);
-		}
-		/* ask for an event on the next request, then look again */
-		__atomic_store_n(&h->req_event, d->req_cons + 1,
-				 __ATOMIC_RELAXED);
-		atomic_thread_fence(memory_order_seq_cst);
-		if (__atomic_load_n(&h->req_prod, __ATOMIC_RELAXED) ==
-		    d->req_cons)
-			break;
-	}
-submit:
-	if (blk_io_submit(&d->io)) {
-		/* nothing else may come to retry it: ask for a turn */
-		dlog(d, "io_uring submit failed; trying again");
-		d->needs_service = true;
-	}
+	if (!d->connected || !d->disk_open)
+		return;
+	/* a disk that went away fails its I/O, which says so */
+	if (blk_disk_refresh_size(&d->disk, err, sizeof(err)))
+		return;
+	if (d->disk.size_bytes == before)
+		return;
+	d->lim.sectors = d->disk.size_bytes / 512;
+	d->st.resizes++;
+	dlog(d, "disk resized: %llu -> %llu sectors; telling the frontend",
+	     (unsigned long long)(before / 512),
+	     (unsigned long long)d->lim.sectors);
+	snprintf(sectors, sizeof(sectors), "%llu",
+		 (unsigned long long)d->lim.sectors);
+	/* Connected written again makes blkfront read sectors anew */
+	write_state(d, XenbusStateConnected, true, sectors);
 }
 
-void blk_dev_kick(struct blk_dev *d)
+void blk_dev_detach(struct blk_dev *d)
 {
-	if (!d->connected)
+	if (d->released)
 		return;
-	if (d->broken) {
-		/* nothing more is taken; what is queued still goes in */
-		if (blk_io_submit(&d->io) == 0)
-			d->needs_service = false;
-		return;
-	}
-	serve_ring(d);
+	disconnect(d, true);
+	d->gone = true;
+	d->released = true;
+	if (d->disk_open)
+		blk_disk_close(&d->disk);
+	d->disk_open = false;
 }
 
 void blk_dev_free_later(struct blk_dev *d)
 {
 	if (d->released)
 		return;
-	disconnect(d);
+	disconnect(d, false);
 	d->gone = true;
 	d->released = true;
 	dlog(d, "done: reads=%llu writes=%llu flushes=%llu discards=%llu "
-	     "refused=%llu io_errors=%llu bytes_read=%llu bytes_written=%llu",
+	     "refused=%llu io_errors=%llu bytes_read=%llu bytes_written=%llu "
+	     "indirect=%llu grant_maps=%llu grant_copies=%llu "
+	     "persistent_hits=%llu replayed=%llu",
 	     (unsigned long long)d->st.reads, (unsigned long long)d->st.writes,
 	     (unsigned long long)d->st.flushes,
 	     (unsigned long long)d->st.discards,
 	     (unsigned long long)d->st.refused,
 	     (unsigned long long)d->st.io_errors,
 	     (unsigned long long)d->st.bytes_read,
-	     (unsigned long long)d->st.bytes_written);
+	     (unsigned long long)d->st.bytes_written,
+	     (unsigned long long)d->st.indirect,
+	     (unsigned long long)d->st.grant_maps,
+	     (unsigned long long)d->st.grant_copies,
+	     (unsigned long long)d->st.persistent_hits,
+	     (unsigned long long)d->st.replayed);
 	if (d->disk_open)
 		blk_disk_close(&d->disk);
 	d->disk_open = false;
@@ -761,8 +1315,11 @@ char *blk_dev_stats_json(const struct blk_dev *d)
 		"lt_100us", "lt_1ms", "lt_10ms", "lt_100ms", "lt_1s",
 		"lt_10s", "lt_100s", "ge_100s"
 	};
+	unsigned pgrants = 0;
 	char *text;
 
+	for (unsigned i = 0; i < d->nr_queues; i++)
+		pgrants += d->q[i].pgrants.count;
 #define ADD(name, v) json_object_object_add(o, name, \
 					    json_object_new_int64((int64_t)(v)))
 	ADD("frontend_domid", d->fe_domid);
@@ -771,17 +1328,33 @@ char *blk_dev_stats_json(const struct blk_dev *d)
 		d->disk_open ? d->disk.path : ""));
 	json_object_object_add(o, "connected",
 			       json_object_new_boolean(d->connected));
+	ADD("queues", d->nr_queues);
+	ADD("ring_pages", d->nr_queues ? d->q[0].nr_ring_pages : 0);
+	json_object_object_add(o, "persistent_grants",
+			       json_object_new_boolean(d->persistent));
+	ADD("max_indirect_segments", d->lim.max_indirect_segments);
+	json_object_object_add(o, "direct_io",
+			       json_object_new_boolean(d->disk_open &&
+						       d->disk.direct));
+	ADD("requests", d->st.reads + d->st.writes + d->st.flushes +
+	    d->st.discards + d->st.refused);
 	ADD("reads", d->st.reads);
 	ADD("writes", d->st.writes);
 	ADD("flushes", d->st.flushes);
 	ADD("discards", d->st.discards);
+	ADD("indirect", d->st.indirect);
 	ADD("bytes_read", d->st.bytes_read);
 	ADD("bytes_written", d->st.bytes_written);
 	ADD("in_flight", d->st.in_flight);
 	ADD("refused", d->st.refused);
 	ADD("io_errors", d->st.io_errors);
-	ADD("grant_maps", 0);
-	ADD("grant_unmaps", 0);
+	ADD("replayed", d->st.replayed);
+	ADD("resizes", d->st.resizes);
+	ADD("grant_maps", d->st.grant_maps);
+	ADD("grant_unmaps", d->st.grant_unmaps);
+	ADD("grant_map_errors", d->st.grant_map_errors);
+	ADD("grants_kept", pgrants);
+	ADD("persistent_hits", d->st.persistent_hits);
 	ADD("grant_copies", d->st.grant_copies);
 	ADD("grant_copy_errors", d->st.grant_copy_errors);
 	ADD("notifications_in", d->st.notify_in);

@@ -6,6 +6,7 @@
  * backend directories of this domain (see blk_dev.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include "config.h"
 
 #define STATS_FILE_DEFAULT "/run/lpar/blkback-stats.json"
+#define JOURNAL_DIR_DEFAULT "/run/lpar/blkback"
 #define MAX_DEVS 256
 
 static struct blk_dev *devs[MAX_DEVS];
@@ -40,17 +42,27 @@ enum { TAG_XS = 1, TAG_EVTCHN = 2 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: lpar-blkback [--stats-file FILE]\n"
+"Usage: lpar-blkback [OPTIONS]\n"
 "       lpar-blkback --stats [FILE]\n\n"
 "Serves the blkif protocol to guests' xen-blkfront from raw images and\n"
 "block devices, for the vbd backends of this domain. Select it for a disk\n"
 "with script=lpar-blkback in the disk spec; the kernel's xen-blkback must\n"
-"not be loaded in the same domain.\n\n"
-"  --stats-file FILE  where the running daemon keeps per-device statistics\n"
-"                     as JSON (default " STATS_FILE_DEFAULT ")\n"
-"  --stats [FILE]     print those statistics and exit\n"
-"  -h, --help         this text\n"
-"  -V, --version      the version\n");
+"not be loaded in the same domain. On SIGTERM it answers what is in\n"
+"flight and exits leaving the guests' rings connected: started again, it\n"
+"re-attaches to them (after SIGKILL too, replaying from its journal).\n\n"
+"  --stats-file FILE            where the running daemon keeps per-device\n"
+"                               statistics as JSON\n"
+"                               (default " STATS_FILE_DEFAULT ")\n"
+"  --stats [FILE]               print those statistics and exit\n"
+"  --journal-dir DIR            requests in flight, for a restart\n"
+"                               (default " JOURNAL_DIR_DEFAULT ")\n"
+"  --max-queues N               multi-queue-max-queues (1-16, default 4)\n"
+"  --max-ring-page-order N      max-ring-page-order (0-4, default 4)\n"
+"  --max-indirect-segments N    feature-max-indirect-segments (0: none,\n"
+"                               else 11-4096; default 256)\n"
+"  --no-persistent-grants       do not offer feature-persistent\n"
+"  -h, --help                   this text\n"
+"  -V, --version                the version\n");
 }
 
 static void on_signal(int sig)
@@ -164,11 +176,8 @@ static void on_evtchn(void)
 	if (port < 0)
 		return;
 	for (unsigned i = 0; i < ndevs; i++)
-		if (devs[i]->connected && devs[i]->port == (evtchn_port_t)port) {
-			devs[i]->st.notify_in++;
-			blk_dev_kick(devs[i]);
+		if (blk_dev_port_event(devs[i], (evtchn_port_t)port))
 			break;
-		}
 	/* unmasked only now: a storm of events costs one pass */
 	xenevtchn_unmask(host.evtchn, (evtchn_port_t)port);
 }
@@ -216,6 +225,39 @@ static int print_stats(const char *file)
 		fwrite(buf, 1, n, stdout);
 	fclose(f);
 	return 0;
+}
+
+/*
+ * Journals of devices that no longer exist (their guest went while no
+ * daemon ran) are removed; the others are for re-attaching.
+ */
+static void drop_stale_journals(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+
+	if (!dh)
+		return;
+	while ((e = readdir(dh))) {
+		unsigned fe, devid;
+		char path[300], tail;
+		unsigned len;
+		char *v;
+
+		if (sscanf(e->d_name, "vbd-%u-%u%c", &fe, &devid, &tail) != 2)
+			continue;
+		snprintf(path, sizeof(path), "%s/%u/%u/frontend", be_root, fe,
+			 devid);
+		v = xs_read(host.xs, XBT_NULL, path, &len);
+		if (!v && errno == ENOENT) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			if (unlink(path) == 0)
+				blk_log("removed the journal of vbd %u/%u, "
+					"which is gone", fe, devid);
+		}
+		free(v);
+	}
+	closedir(dh);
 }
 
 static int serve(const char *stats_file)
@@ -271,10 +313,21 @@ static int serve(const char *stats_file)
 		return 1;
 	}
 	mkdir("/run/lpar", 0755);
-	blk_log("serving vbd backends under %s; statistics in %s", be_root,
+	if (host.journal_dir) {
+		if (mkdir(host.journal_dir, 0700) && errno != EEXIST)
+			blk_log("cannot make %s: %s; no journal, a restart "
+				"cannot replay requests in flight",
+				host.journal_dir, strerror(errno));
+		drop_stale_journals(host.journal_dir);
+	}
+	blk_log("serving vbd backends under %s (up to %u queues, ring order "
+		"%u, %u indirect segments, %spersistent grants); statistics "
+		"in %s", be_root, host.max_queues, host.max_ring_order,
+		host.max_indirect_segments, host.persistent ? "" : "no ",
 		stats_file);
 
 	while (!stopping) {
+		static time_t last_tick;
 		struct epoll_event evs[32];
 		bool turn = false;
 		int n;
@@ -286,6 +339,12 @@ static int serve(const char *stats_file)
 
 		if (n < 0 && errno != EINTR)
 			break;
+		if (time(NULL) != last_tick) {
+			/* once a second: look at the disks' sizes */
+			last_tick = time(NULL);
+			for (unsigned i = 0; i < ndevs; i++)
+				blk_dev_tick(devs[i]);
+		}
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = evs[i].data.u64;
 
@@ -311,12 +370,30 @@ static int serve(const char *stats_file)
 		free_dropped();
 		write_stats(stats_file);
 	}
-	blk_log("stopping: %u device(s); their I/O in flight ends first",
-		ndevs);
-	while (ndevs)
+	/*
+	 * A planned stop: what is in flight is answered, the rings stay
+	 * connected (the frontends just wait) and the next daemon takes
+	 * them over from xenstore and the journal.
+	 */
+	blk_log("stopping: %u device(s); answering their I/O in flight and "
+		"leaving their rings to the next lpar-blkback", ndevs);
+	while (ndevs) {
+		blk_dev_detach(devs[ndevs - 1]);
 		drop_dev(ndevs - 1);
+	}
 	free_dropped();
 	return 0;
+}
+
+static bool option_uint(const char *arg, unsigned lo, unsigned hi,
+			const char *name, unsigned *out)
+{
+	if (!parse_uint(arg, out) || *out < lo || *out > hi) {
+		fprintf(stderr, "lpar-blkback: %s: '%s' is not a number from "
+			"%u to %u\n", name, arg, lo, hi);
+		return false;
+	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -324,6 +401,11 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "stats", no_argument, NULL, 's' },
 		{ "stats-file", required_argument, NULL, 'f' },
+		{ "journal-dir", required_argument, NULL, 'j' },
+		{ "max-queues", required_argument, NULL, 'q' },
+		{ "max-ring-page-order", required_argument, NULL, 'o' },
+		{ "max-indirect-segments", required_argument, NULL, 'i' },
+		{ "no-persistent-grants", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -332,10 +414,46 @@ int main(int argc, char **argv)
 	bool stats = false;
 	int c, rc;
 
+	host.journal_dir = JOURNAL_DIR_DEFAULT;
+	host.max_queues = 4;
+	host.max_ring_order = BLK_MAX_RING_ORDER;
+	host.max_indirect_segments = 256;
+	host.persistent = true;
+
 	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': stats = true; break;
 		case 'f': stats_file = optarg; break;
+		case 'j': host.journal_dir = optarg; break;
+		case 'q':
+			if (!option_uint(optarg, 1, BLK_MAX_QUEUES,
+					 "--max-queues", &host.max_queues))
+				return 2;
+			break;
+		case 'o':
+			if (!option_uint(optarg, 0, BLK_MAX_RING_ORDER,
+					 "--max-ring-page-order",
+					 &host.max_ring_order))
+				return 2;
+			break;
+		case 'i':
+			if (!option_uint(optarg, 0, BLKIF_REQ_MAX_SEGMENTS,
+					 "--max-indirect-segments",
+					 &host.max_indirect_segments))
+				return 2;
+			if (host.max_indirect_segments &&
+			    host.max_indirect_segments <
+			    BLKIF_MAX_SEGMENTS_PER_REQUEST) {
+				fprintf(stderr, "lpar-blkback: "
+					"--max-indirect-segments: %u is fewer "
+					"than a direct request carries (%d); "
+					"use 0 for none\n",
+					host.max_indirect_segments,
+					BLKIF_MAX_SEGMENTS_PER_REQUEST);
+				return 2;
+			}
+			break;
+		case 'p': host.persistent = false; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("lpar-blkback " PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
