@@ -23,9 +23,14 @@
  * entries with 16 pages); the rest wait there, costing dom0 nothing.
  */
 #define SLOTS_PER_QUEUE_MAX 64u
-/* Grants one queue keeps mapped (as Linux's blkback: 1056 covers a
- * one-page ring of 32-segment indirect requests) */
-#define PGRANTS_PER_QUEUE 1056u
+/*
+ * Grants one queue keeps mapped: 33 per ring entry (a 32-segment
+ * indirect request and its indirect page; 1056 for a one-page ring, as
+ * Linux's blkback keeps), at most 4096 (each is a mapping in dom0, and
+ * vm.max_map_count is 65530 for the whole daemon). Past that, copies.
+ */
+#define PGRANTS_PER_ENTRY 33u
+#define PGRANTS_PER_QUEUE_MAX 4096u
 /*
  * Request buffers beyond each slot's own (indirect requests larger than
  * 11 segments) that one device may have in flight: a frontend's large
@@ -38,6 +43,12 @@
 struct blk_slot {
 	bool busy;
 	uint8_t op;		/* what to do: the indirect one resolved */
+	/*
+	 * A barrier or a flush carrying data is served in steps, one I/O
+	 * each: FLUSH_BEFORE (everything before it durable), WRITE, then
+	 * FLUSH_AFTER (its own data durable). 0 for other requests.
+	 */
+	uint8_t step;
 	uint64_t bytes;
 	struct timespec started;
 	void *buf;		/* SLOT_BYTES, aligned */
@@ -58,6 +69,8 @@ struct sring_head {
 };
 
 #define SLOT_BYTES (BLKIF_MAX_SEGMENTS_PER_REQUEST * BLKIF_PAGE_SIZE)
+
+enum { STEP_NONE, STEP_FLUSH_BEFORE, STEP_WRITE, STEP_FLUSH_AFTER };
 #define TAG(q, s) (((uint64_t)(q) << 16) | (s))
 
 static void dlog(const struct blk_dev *d, const char *fmt, ...)
@@ -206,7 +219,8 @@ static int open_disk(struct blk_dev *d)
 		d->lim.sector_size = d->disk.logical_sector_size;
 		d->lim.read_only = ro;
 		d->lim.max_indirect_segments = d->host->max_indirect_segments;
-		d->lim.features = BLKIF_FEAT_FLUSH |
+		d->lim.features = BLKIF_FEAT_BARRIER |
+			(d->host->flush_cache ? BLKIF_FEAT_FLUSH : 0) |
 			(d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0) |
 			(d->host->max_indirect_segments ? BLKIF_FEAT_INDIRECT
 							: 0);
@@ -276,6 +290,7 @@ static void release_queue(struct blk_queue *q, bool leak)
 	q->nr_slots = 0;
 	q->jq = NULL;
 	q->broken = false;
+	q->held = false;
 	q->needs_service = false;
 }
 
@@ -340,6 +355,7 @@ static int connect_queue(struct blk_dev *d, struct blk_queue *q,
 {
 	char dir[200];
 	unsigned long v;
+	unsigned keep;
 
 	queue_dir(d, q->index, dir, sizeof(dir));
 	q->nr_ring_pages = 1u << order;
@@ -382,7 +398,10 @@ static int connect_queue(struct blk_dev *d, struct blk_queue *q,
 				   SLOT_BYTES))
 			return -1;
 	}
-	if (d->persistent && blk_pgrants_init(&q->pgrants, PGRANTS_PER_QUEUE))
+	keep = q->ring_size * PGRANTS_PER_ENTRY;
+	if (keep > PGRANTS_PER_QUEUE_MAX)
+		keep = PGRANTS_PER_QUEUE_MAX;
+	if (d->persistent && blk_pgrants_init(&q->pgrants, keep))
 		return -1;
 	return 0;
 }
@@ -625,8 +644,8 @@ struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 		return d;
 	}
 	/* what this backend offers, before InitWait as blkif.h asks */
-	write_node(d, "feature-flush-cache", "1");
-	write_node(d, "feature-barrier", "0");
+	write_node(d, "feature-flush-cache", "%d", host->flush_cache);
+	write_node(d, "feature-barrier", "1");
 	write_node(d, "feature-persistent", "%d", host->persistent);
 	write_node(d, "multi-queue-max-queues", "%u", host->max_queues);
 	write_node(d, "max-ring-page-order", "%u", host->max_ring_order);
@@ -808,6 +827,10 @@ static void finish(struct blk_queue *q, struct blk_slot *s, int16_t status)
 		s->big_bytes = 0;
 	}
 	d->st.in_flight--;
+	if (s->step) {
+		s->step = STEP_NONE;
+		q->held = false;	/* what waited behind it is taken next */
+	}
 	respond(q, s, status);
 }
 
@@ -949,6 +972,33 @@ static int load_indirect(struct blk_queue *q, struct blk_slot *s,
 	return 0;
 }
 
+/*
+ * A barrier or a flush with data: the queue is held (nothing more is
+ * taken from it) and the steps run one after the other, each queued
+ * behind everything before it (a flush is queued with IOSQE_IO_DRAIN).
+ * The data is taken from the guest before the first step. Returns 0 or
+ * what queueing the step returned; -EIO if the data cannot be read.
+ */
+static int queue_step(struct blk_queue *q, struct blk_slot *s, uint64_t tag,
+		      uint64_t off)
+{
+	struct blk_dev *d = q->d;
+
+	if (s->step == STEP_WRITE)
+		return blk_io_writev(&d->io, d->disk.fd, &s->iov, 1, off, tag);
+	return blk_io_flush(&d->io, d->disk.fd, tag);
+}
+
+static int start_steps(struct blk_queue *q, struct blk_slot *s,
+		       uint8_t first, uint64_t tag, uint64_t off)
+{
+	q->held = true;
+	s->step = first;
+	if (s->bytes && move_data(q, s, false))
+		return -EIO;
+	return queue_step(q, s, tag, off);
+}
+
 /* Starts one validated request; answers it at once if it fails here. */
 static void start(struct blk_queue *q, struct blk_slot *s)
 {
@@ -959,8 +1009,7 @@ static void start(struct blk_queue *q, struct blk_slot *s)
 	int rc = 0;
 
 	s->bytes = blkif_req_sectors(r) * 512u;
-	if ((s->op == BLKIF_OP_READ || s->op == BLKIF_OP_WRITE) &&
-	    s->bytes > SLOT_BYTES) {
+	if (s->bytes > SLOT_BYTES) {
 		size_t align = d->disk.direct_align > BLKIF_PAGE_SIZE
 			       ? d->disk.direct_align : BLKIF_PAGE_SIZE;
 
@@ -990,16 +1039,19 @@ static void start(struct blk_queue *q, struct blk_slot *s)
 		break;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		d->st.flushes++;
-		if (r->nr_segments) {
-			/* Linux's blkfront sends none; served as a write then
-			 * a flush, it would need two linked requests */
-			if (d->st.flushes_with_data++ == 0)
-				dlog(d, "a flush carrying data: refused (not "
-				     "served yet)");
-			finish(q, s, BLKIF_RSP_ERROR);
-			return;
+		if (!r->nr_segments) {
+			rc = blk_io_flush(&d->io, d->disk.fd, tag);
+			break;
 		}
-		rc = blk_io_flush(&d->io, d->disk.fd, tag);
+		/* Linux's blkfront sends none: its data, then a flush */
+		d->st.flushes_with_data++;
+		rc = start_steps(q, s, STEP_WRITE, tag, off);
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+		/* what was answered before is durable before it, and it is
+		 * durable before anything after it is taken */
+		d->st.barriers++;
+		rc = start_steps(q, s, STEP_FLUSH_BEFORE, tag, off);
 		break;
 	case BLKIF_OP_DISCARD:
 		d->st.discards++;
@@ -1039,6 +1091,29 @@ static void io_result(void *arg, uint64_t tag, int res)
 	s = &q->slots[si];
 	if (!s->busy)
 		return;
+	if (s->step) {
+		if (res < 0 || (s->step == STEP_WRITE &&
+				(uint64_t)res != s->bytes)) {
+			status = res == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
+						    : BLKIF_RSP_ERROR;
+		} else if (s->step == STEP_FLUSH_BEFORE && !s->bytes) {
+			/* a barrier without data is this one flush */
+		} else if (s->step != STEP_FLUSH_AFTER) {
+			if (s->step == STEP_WRITE)
+				d->st.bytes_written += s->bytes;
+			/* before: then the data; the data: then a flush */
+			s->step = s->step == STEP_FLUSH_BEFORE
+				  ? STEP_WRITE : STEP_FLUSH_AFTER;
+			if (queue_step(q, s, tag, s->req.sector_number * 512u)
+			    == 0)
+				return;	/* submitted by the caller's kick */
+			status = BLKIF_RSP_ERROR;
+		}
+		if (status != BLKIF_RSP_OKAY)
+			d->st.io_errors++;
+		finish(q, s, status);
+		return;
+	}
 	if (s->op == BLKIF_OP_FLUSH_DISKCACHE || s->op == BLKIF_OP_DISCARD) {
 		if (res == -EOPNOTSUPP)
 			status = BLKIF_RSP_EOPNOTSUPP;	/* blkfront stops asking */
@@ -1124,6 +1199,8 @@ static void serve_queue(struct blk_queue *q)
 	unsigned budget = q->ring_size;
 
 	q->needs_service = false;
+	if (q->held)
+		return;		/* the barrier's completion kicks it again */
 	for (;;) {
 		RING_IDX rp = __atomic_load_n(&h->req_prod, __ATOMIC_RELAXED);
 
@@ -1144,6 +1221,8 @@ static void serve_queue(struct blk_queue *q)
 				q->needs_service = true;
 				return;
 			}
+			if (q->held)
+				return;	/* a barrier was just taken */
 			s = d->big_bytes < BIG_BYTES_BUDGET ? free_slot(q)
 							    : NULL;
 			if (!s || !blk_io_has_room(&d->io)) {
@@ -1281,12 +1360,14 @@ void blk_dev_free_later(struct blk_dev *d)
 	disconnect(d, false);
 	d->gone = true;
 	d->released = true;
-	dlog(d, "done: reads=%llu writes=%llu flushes=%llu discards=%llu "
+	dlog(d, "done: reads=%llu writes=%llu flushes=%llu barriers=%llu "
+	     "discards=%llu "
 	     "refused=%llu io_errors=%llu bytes_read=%llu bytes_written=%llu "
 	     "indirect=%llu grant_maps=%llu grant_copies=%llu "
 	     "persistent_hits=%llu replayed=%llu",
 	     (unsigned long long)d->st.reads, (unsigned long long)d->st.writes,
 	     (unsigned long long)d->st.flushes,
+	     (unsigned long long)d->st.barriers,
 	     (unsigned long long)d->st.discards,
 	     (unsigned long long)d->st.refused,
 	     (unsigned long long)d->st.io_errors,
@@ -1337,10 +1418,11 @@ char *blk_dev_stats_json(const struct blk_dev *d)
 			       json_object_new_boolean(d->disk_open &&
 						       d->disk.direct));
 	ADD("requests", d->st.reads + d->st.writes + d->st.flushes +
-	    d->st.discards + d->st.refused);
+	    d->st.barriers + d->st.discards + d->st.refused);
 	ADD("reads", d->st.reads);
 	ADD("writes", d->st.writes);
 	ADD("flushes", d->st.flushes);
+	ADD("barriers", d->st.barriers);
 	ADD("discards", d->st.discards);
 	ADD("indirect", d->st.indirect);
 	ADD("bytes_read", d->st.bytes_read);

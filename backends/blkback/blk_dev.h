@@ -39,6 +39,8 @@ struct blk_host {
 	unsigned max_ring_order;	/* max-ring-page-order */
 	unsigned max_indirect_segments;	/* 0: no indirect descriptors */
 	bool persistent;		/* feature-persistent */
+	/* feature-flush-cache; without it, frontends use barriers */
+	bool flush_cache;
 	const char *journal_dir;	/* NULL: no journal, no re-attach */
 	/* called when a device's I/O eventfd must be (un)watched */
 	void (*watch_fd)(void *arg, int fd, void *dev, bool on);
@@ -53,7 +55,8 @@ struct blk_stats {
 	uint64_t grant_copies, grant_copy_errors;
 	uint64_t grant_maps, grant_unmaps, grant_map_errors;
 	uint64_t persistent_hits;	/* segments moved through a kept map */
-	uint64_t notify_in, notify_out, ring_full, flushes_with_data;
+	uint64_t barriers, flushes_with_data;
+	uint64_t notify_in, notify_out, ring_full;
 	uint64_t resizes;
 	uint64_t refusals[BLKIF_NR_REFUSALS];
 	uint64_t latency_us[8];	/* <100us, <1ms, <10ms, <100ms, <1s, ... */
@@ -75,6 +78,9 @@ struct blk_queue {
 	evtchn_port_t port;	/* local port; 0: not bound */
 	RING_IDX req_cons, rsp_prod_pvt;
 	bool broken;
+	/* a barrier (or a flush carrying data) is being served: nothing
+	 * after it is taken until it is done */
+	bool held;
 	/* more requests wait on the ring than one turn serves */
 	bool needs_service;
 	struct blk_slot *slots;	/* requests in flight, nr_slots at most */

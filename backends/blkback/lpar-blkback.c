@@ -61,6 +61,8 @@ static void usage(FILE *f)
 "  --max-indirect-segments N    feature-max-indirect-segments (0: none,\n"
 "                               else 11-4096; default 256)\n"
 "  --no-persistent-grants       do not offer feature-persistent\n"
+"  --no-flush-cache             offer barriers only (feature-barrier), as\n"
+"                               backends before feature-flush-cache did\n"
 "  -h, --help                   this text\n"
 "  -V, --version                the version\n");
 }
@@ -406,6 +408,7 @@ int main(int argc, char **argv)
 		{ "max-ring-page-order", required_argument, NULL, 'o' },
 		{ "max-indirect-segments", required_argument, NULL, 'i' },
 		{ "no-persistent-grants", no_argument, NULL, 'p' },
+		{ "no-flush-cache", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -419,6 +422,7 @@ int main(int argc, char **argv)
 	host.max_ring_order = BLK_MAX_RING_ORDER;
 	host.max_indirect_segments = 256;
 	host.persistent = true;
+	host.flush_cache = true;
 
 	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (c) {
@@ -454,6 +458,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'p': host.persistent = false; break;
+		case 'b': host.flush_cache = false; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("lpar-blkback " PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
