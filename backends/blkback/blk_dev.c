@@ -530,8 +530,11 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 	d->persistent = d->host->persistent && pers == 1;
 	d->nr_queues = (unsigned)nq;
 	for (unsigned i = 0; i < d->nr_queues; i++) {
+		/* all of them before any: a failure releases them all */
 		d->q[i].d = d;
 		d->q[i].index = i;
+	}
+	for (unsigned i = 0; i < d->nr_queues; i++) {
 		if (connect_queue(d, &d->q[i], (unsigned)order))
 			goto fail;
 		depth += d->q[i].nr_slots;
@@ -1008,7 +1011,9 @@ static void start(struct blk_queue *q, struct blk_slot *s)
 	uint64_t off = r->sector_number * 512u;
 	int rc = 0;
 
-	s->bytes = blkif_req_sectors(r) * 512u;
+	/* the data it carries (a discard carries none, whatever its size) */
+	s->bytes = r->nr_segments && s->op != BLKIF_OP_DISCARD
+		   ? blkif_req_sectors(r) * 512u : 0;
 	if (s->bytes > SLOT_BYTES) {
 		size_t align = d->disk.direct_align > BLKIF_PAGE_SIZE
 			       ? d->disk.direct_align : BLKIF_PAGE_SIZE;
