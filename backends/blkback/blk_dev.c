@@ -109,6 +109,8 @@ static int read_uint(struct blk_dev *d, const char *dir, const char *node,
 		*out = strtoul(s, &end, 10);
 		rc = (errno || end == s || *end) ? -1 : 0;
 		free(s);
+		if (rc)
+			errno = EINVAL;
 	} else if (errno == 0) {
 		errno = ENOENT;
 	}
@@ -133,6 +135,21 @@ static bool write_node(struct blk_dev *d, const char *node, const char *fmt,
 		return false;
 	}
 	return true;
+}
+
+/* Is our state node still Connected, in transaction t? (libxl writes
+ * Closing there itself for a hot-unplug.) */
+static bool still_connected(struct blk_dev *d, xs_transaction_t t)
+{
+	char path[256], *v;
+	unsigned len;
+	bool yes;
+
+	snprintf(path, sizeof(path), "%s/state", d->be_path);
+	v = xs_read(d->host->xs, t, path, &len);
+	yes = v && atoi(v) == XenbusStateConnected;
+	free(v);
+	return yes;
 }
 
 /*
@@ -167,6 +184,11 @@ static void write_state(struct blk_dev *d, int state, bool force,
 			return;
 		}
 		free(fe);
+		if (sectors && !still_connected(d, t)) {
+			/* closing meanwhile: the size no longer matters */
+			xs_transaction_end(d->host->xs, t, true);
+			return;
+		}
 		if ((sectors && !xs_write(d->host->xs, t, spath, sectors,
 					  strlen(sectors))) ||
 		    !xs_write(d->host->xs, t, path, val, strlen(val))) {
@@ -218,11 +240,11 @@ static int open_disk(struct blk_dev *d)
 		d->lim.sectors = d->disk.size_bytes / 512;
 		d->lim.sector_size = d->disk.logical_sector_size;
 		d->lim.read_only = ro;
-		d->lim.max_indirect_segments = d->host->max_indirect_segments;
+		d->lim.max_indirect_segments = d->offer.max_indirect_segments;
 		d->lim.features = BLKIF_FEAT_BARRIER |
-			(d->host->flush_cache ? BLKIF_FEAT_FLUSH : 0) |
+			(d->offer.flush_cache ? BLKIF_FEAT_FLUSH : 0) |
 			(d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0) |
-			(d->host->max_indirect_segments ? BLKIF_FEAT_INDIRECT
+			(d->offer.max_indirect_segments ? BLKIF_FEAT_INDIRECT
 							: 0);
 		dlog(d, "serving %s (%s, %llu sectors%s)", params,
 		     ro ? "read-only" : "read-write",
@@ -247,7 +269,7 @@ static void publish_disk(struct blk_dev *d)
 		   d->disk.physical_sector_size);
 	/* blkfront reads these at Connected */
 	write_node(d, "feature-max-indirect-segments", "%u",
-		   d->host->max_indirect_segments);
+		   d->offer.max_indirect_segments);
 	write_node(d, "feature-discard", "%d", d->disk.can_discard);
 	if (d->disk.can_discard) {
 		write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
@@ -264,6 +286,7 @@ static void unmap_page(void *arg, void *page)
 
 	xengnttab_unmap(q->d->host->gnttab, page, 1);
 	q->d->st.grant_unmaps++;
+	q->d->host->grants_kept--;
 }
 
 static void release_queue(struct blk_queue *q, bool leak)
@@ -291,6 +314,8 @@ static void release_queue(struct blk_queue *q, bool leak)
 	q->jq = NULL;
 	q->broken = false;
 	q->held = false;
+	q->replay_pending = false;
+	q->map_failed = false;
 	q->needs_service = false;
 }
 
@@ -307,11 +332,15 @@ static void disconnect(struct blk_dev *d, bool keep_journal)
 	d->connected = false;
 	d->needs_service = false;
 	if (d->io_ready) {
-		if (blk_io_submit(&d->io))
-			dlog(d, "cannot submit the last requests");
-		while (d->io.in_flight) {
-			int rc = blk_io_wait(&d->io);
+		/* a completion may queue a barrier's next step: submit
+		 * after each reap, until nothing is queued or in flight */
+		while (d->io.in_flight || d->io.queued) {
+			int rc = blk_io_submit(&d->io);
 
+			if (rc == 0 && !d->io.in_flight)
+				rc = -EAGAIN;	/* queued, and nothing took it */
+			if (rc == 0)
+				rc = blk_io_wait(&d->io);
 			if (rc == -EINTR)
 				continue;
 			if (rc) {
@@ -491,6 +520,39 @@ static void take(struct blk_queue *q, struct blk_slot *s, bool replay);
 static void push_responses(struct blk_queue *q, RING_IDX old);
 static void kick_all(struct blk_dev *d);
 
+/*
+ * Serves again what the daemon before us took and did not answer, in the
+ * order it was taken: a barrier must come after what was before it.
+ */
+static void replay_queue(struct blk_queue *q)
+{
+	RING_IDX base = q->req_cons - q->ring_size;
+
+	for (;;) {
+		struct blk_slot *first = NULL;
+
+		/* a barrier among them: the rest after it (serve_queue
+		 * comes back here when it is done) */
+		if (q->held)
+			return;
+		for (unsigned s = 0; s < q->nr_slots; s++) {
+			struct blk_slot *c = &q->slots[s];
+
+			if (c->busy || c->je->state != BLK_J_TAKEN)
+				continue;
+			if (!first ||
+			    (RING_IDX)(c->je->ring_idx - base) <
+			    (RING_IDX)(first->je->ring_idx - base))
+				first = c;
+		}
+		if (!first) {
+			q->replay_pending = false;
+			return;
+		}
+		take(q, first, true);
+	}
+}
+
 static int connect_rings(struct blk_dev *d, bool reattach)
 {
 	unsigned long nq = 1, order = 0, pers = 0;
@@ -502,19 +564,19 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 	if (read_uint(d, d->fe_path, "multi-queue-num-queues", &nq) &&
 	    errno != ENOENT)
 		nq = 0;
-	if (nq < 1 || nq > d->host->max_queues) {
+	if (nq < 1 || nq > d->offer.max_queues) {
 		dlog(d, "frontend asks for %lu queues (multi-queue-max-queues "
-		     "is %u)", nq, d->host->max_queues);
+		     "is %u)", nq, d->offer.max_queues);
 		free(proto);
 		return -1;
 	}
 	if (read_uint(d, d->fe_path, "ring-page-order", &order) &&
 	    errno != ENOENT)
 		order = ~0ul;
-	if (order > d->host->max_ring_order) {
+	if (order > d->offer.max_ring_order) {
 		dlog(d, "frontend asks for a ring-page-order of %lu "
 		     "(max-ring-page-order is %u)", order,
-		     d->host->max_ring_order);
+		     d->offer.max_ring_order);
 		free(proto);
 		return -1;
 	}
@@ -527,7 +589,7 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 	free(proto);
 	if (read_uint(d, d->fe_path, "feature-persistent", &pers))
 		pers = 0;
-	d->persistent = d->host->persistent && pers == 1;
+	d->persistent = d->offer.persistent && pers == 1;
 	d->nr_queues = (unsigned)nq;
 	for (unsigned i = 0; i < d->nr_queues; i++) {
 		/* all of them before any: a failure releases them all */
@@ -562,10 +624,23 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 						      &q->req_cons,
 						      &q->rsp_prod_pvt);
 		} else if (reattach) {
-			/* no journal: go on from what was answered; the
-			 * requests after it are read from the ring again */
-			q->req_cons = q->rsp_prod_pvt =
-				__atomic_load_n(&h->rsp_prod, __ATOMIC_RELAXED);
+			/*
+			 * No journal: responses went out in completion order,
+			 * so which requests were answered cannot be told,
+			 * unless none is outstanding. Guessing would lose
+			 * some and answer others twice.
+			 */
+			RING_IDX rsp = __atomic_load_n(&h->rsp_prod,
+						       __ATOMIC_RELAXED);
+
+			if (__atomic_load_n(&h->req_prod, __ATOMIC_RELAXED) !=
+			    rsp) {
+				dlog(d, "queue %u has requests outstanding and "
+				     "no journal says which were answered",
+				     i);
+				goto fail;
+			}
+			q->req_cons = q->rsp_prod_pvt = rsp;
 		} else {
 			q->req_cons = q->rsp_prod_pvt = 0;
 		}
@@ -584,8 +659,7 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 	     blkif_abi_name(d->abi),
 	     d->persistent ? "persistent" : "copied",
 	     !reattach ? "" : found ? ", journal found"
-				    : ", no journal: unanswered requests "
-				      "re-read from the ring");
+				    : ", no journal (nothing was outstanding)");
 	if (reattach) {
 		for (unsigned i = 0; i < d->nr_queues; i++) {
 			struct blk_queue *q = &d->q[i];
@@ -595,9 +669,12 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 			 * yet published */
 			push_responses(q, __atomic_load_n(&h->rsp_prod,
 							  __ATOMIC_RELAXED));
-			for (unsigned s = 0; s < q->nr_slots; s++)
-				if (q->slots[s].je->state == BLK_J_TAKEN)
-					take(q, &q->slots[s], true);
+			/* the old daemon may have died between publishing
+			 * and notifying: one event too many is harmless */
+			xenevtchn_notify(d->host->evtchn, q->port);
+			d->st.notify_out++;
+			q->replay_pending = true;
+			replay_queue(q);
 		}
 		if (replay)
 			dlog(d, "serving %u request(s) again that were in "
@@ -609,6 +686,28 @@ static int connect_rings(struct blk_dev *d, bool reattach)
 fail:
 	disconnect(d, reattach);
 	return -1;
+}
+
+/* What the daemon before us published for this device (re-attach). */
+static void read_offer(struct blk_dev *d)
+{
+	unsigned long v;
+
+	d->offer = d->host->offer;
+	d->offer.flush_cache =
+		!read_uint(d, d->be_path, "feature-flush-cache", &v) && v == 1;
+	d->offer.persistent =
+		!read_uint(d, d->be_path, "feature-persistent", &v) && v == 1;
+	d->offer.max_queues =
+		!read_uint(d, d->be_path, "multi-queue-max-queues", &v) &&
+		v >= 1 && v <= BLK_MAX_QUEUES ? (unsigned)v : 1;
+	d->offer.max_ring_order =
+		!read_uint(d, d->be_path, "max-ring-page-order", &v) &&
+		v <= BLK_MAX_RING_ORDER ? (unsigned)v : 0;
+	d->offer.max_indirect_segments =
+		!read_uint(d, d->be_path, "feature-max-indirect-segments", &v) &&
+		v >= BLKIF_MAX_SEGMENTS_PER_REQUEST &&
+		v <= BLKIF_REQ_MAX_SEGMENTS ? (unsigned)v : 0;
 }
 
 struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
@@ -639,22 +738,40 @@ struct blk_dev *blk_dev_new(struct blk_host *host, unsigned fe_domid,
 	free(fe);
 	if (!read_uint(d, d->be_path, "state", &state) &&
 	    state == XenbusStateConnected) {
-		/* a daemon before us connected it: take its rings over */
+		/* a daemon before us connected it: take its rings over, on
+		 * the terms it offered and the frontend took */
 		d->reattach = true;
 		d->be_state = XenbusStateConnected;
+		read_offer(d);
 		dlog(d, "found connected; re-attaching; frontend %s",
 		     d->fe_path);
 		return d;
 	}
 	/* what this backend offers, before InitWait as blkif.h asks */
-	write_node(d, "feature-flush-cache", "%d", host->flush_cache);
+	d->offer = host->offer;
+	write_node(d, "feature-flush-cache", "%d", d->offer.flush_cache);
 	write_node(d, "feature-barrier", "1");
-	write_node(d, "feature-persistent", "%d", host->persistent);
-	write_node(d, "multi-queue-max-queues", "%u", host->max_queues);
-	write_node(d, "max-ring-page-order", "%u", host->max_ring_order);
+	write_node(d, "feature-persistent", "%d", d->offer.persistent);
+	write_node(d, "multi-queue-max-queues", "%u", d->offer.max_queues);
+	write_node(d, "max-ring-page-order", "%u", d->offer.max_ring_order);
 	switch_state(d, XenbusStateInitWait);
 	dlog(d, "new; frontend %s", d->fe_path);
 	return d;
+}
+
+/* A disk resized while no daemon ran: say its size now. */
+static void announce_size(struct blk_dev *d)
+{
+	unsigned long published;
+	char sectors[32];
+
+	if (!read_uint(d, d->be_path, "sectors", &published) &&
+	    published == d->lim.sectors)
+		return;
+	snprintf(sectors, sizeof(sectors), "%llu",
+		 (unsigned long long)d->lim.sectors);
+	dlog(d, "the disk has %s sectors now; telling the frontend", sectors);
+	write_state(d, XenbusStateConnected, true, sectors);
 }
 
 bool blk_dev_update(struct blk_dev *d)
@@ -681,8 +798,13 @@ bool blk_dev_update(struct blk_dev *d)
 	}
 	if (read_uint(d, d->be_path, "online", &online))
 		online = 1;
-	if (read_uint(d, d->fe_path, "state", &fe_state))
+	if (read_uint(d, d->fe_path, "state", &fe_state)) {
+		/* a xenstore hiccup is not the frontend going away: the next
+		 * watch event looks again */
+		if (errno != ENOENT && errno != EINVAL)
+			return !d->gone;
 		fe_state = XenbusStateUnknown;
+	}
 
 	/* the hotplug script says the disk is ready to be opened (once: a
 	 * failure closes the device, see fatal()) */
@@ -705,11 +827,13 @@ bool blk_dev_update(struct blk_dev *d)
 			break;
 		if (d->reattach && d->be_state == XenbusStateConnected) {
 			d->reattach = false;
-			if (connect_rings(d, true) == 0)
+			if (connect_rings(d, true) == 0) {
+				announce_size(d);
 				kick_all(d);
-			else
+			} else {
 				fatal(d, "cannot re-attach to the frontend's "
 				      "rings (see above)");
+			}
 			break;
 		}
 		if (d->be_state != XenbusStateInitWait)
@@ -846,21 +970,31 @@ static void finish(struct blk_queue *q, struct blk_slot *s, int16_t status)
 static void *persistent_page(struct blk_queue *q, uint32_t gref)
 {
 	struct blk_dev *d = q->d;
+	struct blk_host *h = d->host;
 	void *page;
 
 	if (!d->persistent)
 		return NULL;
 	page = blk_pgrants_find(&q->pgrants, gref);
-	if (page || blk_pgrants_full(&q->pgrants))
+	/* full here or daemon-wide, or a map failed before (a frontend
+	 * handing out references it did not grant): copy */
+	if (page || blk_pgrants_full(&q->pgrants) || q->map_failed ||
+	    h->grants_kept >= h->max_grants_kept)
 		return page;
-	page = xengnttab_map_grant_ref(d->host->gnttab, d->fe_domid, gref,
+	page = xengnttab_map_grant_ref(h->gnttab, d->fe_domid, gref,
 				       PROT_READ | PROT_WRITE);
 	if (!page) {
 		d->st.grant_map_errors++;
+		q->map_failed = true;
 		return NULL;
 	}
 	d->st.grant_maps++;
-	blk_pgrants_add(&q->pgrants, gref, page);
+	if (blk_pgrants_add(&q->pgrants, gref, page)) {
+		xengnttab_unmap(h->gnttab, page, 1);
+		d->st.grant_unmaps++;
+		return NULL;
+	}
+	h->grants_kept++;
 	return page;
 }
 
@@ -1204,7 +1338,9 @@ static void serve_queue(struct blk_queue *q)
 	unsigned budget = q->ring_size;
 
 	q->needs_service = false;
-	if (q->held)
+	if (q->replay_pending)
+		replay_queue(q);	/* before anything newer */
+	if (q->held || q->replay_pending)
 		return;		/* the barrier's completion kicks it again */
 	for (;;) {
 		RING_IDX rp = __atomic_load_n(&h->req_prod, __ATOMIC_RELAXED);
@@ -1240,6 +1376,9 @@ static void serve_queue(struct blk_queue *q)
 			memcpy(s->je->raw, entries +
 			       (size_t)(q->req_cons & (q->ring_size - 1)) *
 			       esize, esize);
+			/* and the compiler may not read the ring again for
+			 * what it copied (as blkif_proto's copy_slot_once) */
+			__asm__ __volatile__("" ::: "memory");
 			s->je->ring_idx = q->req_cons;
 			blk_journal_set(&s->je->state, BLK_J_TAKEN);
 			q->req_cons++;
@@ -1328,7 +1467,8 @@ void blk_dev_tick(struct blk_dev *d)
 	uint64_t before = d->disk.size_bytes;
 	char err[256], sectors[32];
 
-	if (!d->connected || !d->disk_open)
+	if (!d->connected || !d->disk_open ||
+	    d->be_state != XenbusStateConnected)
 		return;
 	/* a disk that went away fails its I/O, which says so */
 	if (blk_disk_refresh_size(&d->disk, err, sizeof(err)))

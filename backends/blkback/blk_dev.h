@@ -28,20 +28,30 @@
 #define BLK_MAX_QUEUES BLK_JOURNAL_MAX_QUEUES
 #define BLK_MAX_RING_ORDER 4	/* 16 pages: BLK_JOURNAL_MAX_RING_PAGES */
 
-/* What every device shares: the daemon's handles and its limits. */
-struct blk_host {
-	struct xs_handle *xs;
-	xenevtchn_handle *evtchn;
-	xengnttab_handle *gnttab;
-	unsigned self_domid;
-	/* what is offered to frontends (lpar-blkback's options) */
+/* What a backend offers its frontend, in xenbus nodes. */
+struct blk_offer {
 	unsigned max_queues;		/* multi-queue-max-queues */
 	unsigned max_ring_order;	/* max-ring-page-order */
 	unsigned max_indirect_segments;	/* 0: no indirect descriptors */
 	bool persistent;		/* feature-persistent */
 	/* feature-flush-cache; without it, frontends use barriers */
 	bool flush_cache;
+};
+
+/* What every device shares: the daemon's handles and its limits. */
+struct blk_host {
+	struct xs_handle *xs;
+	xenevtchn_handle *evtchn;
+	xengnttab_handle *gnttab;
+	unsigned self_domid;
+	struct blk_offer offer;		/* lpar-blkback's options */
 	const char *journal_dir;	/* NULL: no journal, no re-attach */
+	/*
+	 * Persistent grants kept mapped, all devices together, and the most
+	 * there may be: each is a mapping of its own, and the daemon's
+	 * vm.max_map_count (65530) must leave room for rings and io_uring.
+	 */
+	unsigned grants_kept, max_grants_kept;
 	/* called when a device's I/O eventfd must be (un)watched */
 	void (*watch_fd)(void *arg, int fd, void *dev, bool on);
 	void *arg;
@@ -81,11 +91,15 @@ struct blk_queue {
 	/* a barrier (or a flush carrying data) is being served: nothing
 	 * after it is taken until it is done */
 	bool held;
+	/* requests taken by the daemon before a restart wait to be served
+	 * again, before anything newer */
+	bool replay_pending;
 	/* more requests wait on the ring than one turn serves */
 	bool needs_service;
 	struct blk_slot *slots;	/* requests in flight, nr_slots at most */
 	unsigned nr_slots;
 	struct blk_pgrants pgrants;	/* feature-persistent */
+	bool map_failed;	/* a grant could not be mapped: copy from now */
 	struct blk_jqueue *jq;	/* in the journal, or NULL */
 };
 
@@ -101,6 +115,9 @@ struct blk_dev {
 	/* found Connected at start: a daemon before us served it, so go on
 	 * with its rings instead of a new handshake */
 	bool reattach;
+	/* what this device offers: the daemon's options, or when
+	 * re-attaching, what the daemon before us published */
+	struct blk_offer offer;
 	bool needs_service;	/* some queue wants another turn */
 	struct blk_disk disk;
 	struct blkif_disk_limits lim;

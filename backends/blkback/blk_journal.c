@@ -38,6 +38,7 @@ static int map_file(struct blk_journal *j, const char *path, int flags,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	snprintf(j->path, sizeof(j->path), "%s", path);
 	fd = open(path, flags | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
@@ -54,7 +55,6 @@ static int map_file(struct blk_journal *j, const char *path, int flags,
 	close(fd);
 	j->head = p;
 	j->bytes = bytes;
-	snprintf(j->path, sizeof(j->path), "%s", path);
 	return 0;
 fail:
 	{
@@ -79,6 +79,7 @@ int blk_journal_create(struct blk_journal *j, const char *path,
 	struct blk_jhead *h;
 
 	j->head = NULL;
+	j->path[0] = '\0';
 	if (!shape_ok(nr_queues, slots_per_queue)) {
 		errno = EINVAL;
 		return -1;
@@ -106,6 +107,7 @@ int blk_journal_open(struct blk_journal *j, const char *path,
 	const struct blk_jhead *h;
 
 	j->head = NULL;
+	j->path[0] = '\0';
 	if (!shape_ok(nr_queues, slots_per_queue)) {
 		errno = EINVAL;
 		return -1;
@@ -148,10 +150,12 @@ void blk_journal_close(struct blk_journal *j)
 
 void blk_journal_remove(struct blk_journal *j)
 {
-	if (!j->head)
-		return;
 	blk_journal_close(j);
-	unlink(j->path);
+	/* by name, mapped or not: a journal left from before that was never
+	 * taken over is as finished as this connection */
+	if (j->path[0])
+		unlink(j->path);
+	j->path[0] = '\0';
 }
 
 unsigned blk_journal_recover(struct blk_journal *j, unsigned q,

@@ -30,7 +30,7 @@ static struct blk_dev *devs[MAX_DEVS];
 static unsigned ndevs;
 /* Devices dropped during one batch of epoll events, freed after it: a
  * later event of the same batch may still point at one. */
-static struct blk_dev *dropped[MAX_DEVS];
+static struct blk_dev *dropped[2 * MAX_DEVS];
 static unsigned ndropped;
 static struct blk_host host;
 static int epfd = -1;
@@ -97,7 +97,12 @@ static void drop_dev(unsigned i)
 	snprintf(path, sizeof(path), "%s/state", devs[i]->fe_path);
 	xs_unwatch(host.xs, path, "fe");
 	blk_dev_free_later(devs[i]);
-	dropped[ndropped++] = devs[i];
+	/* freed after the batch of epoll events, which may point at it;
+	 * a device is dropped at most once, and made at most once more */
+	if (ndropped < sizeof(dropped) / sizeof(dropped[0]))
+		dropped[ndropped++] = devs[i];
+	else
+		blk_dev_free(devs[i]);
 	devs[i] = devs[--ndevs];
 }
 
@@ -324,8 +329,9 @@ static int serve(const char *stats_file)
 	}
 	blk_log("serving vbd backends under %s (up to %u queues, ring order "
 		"%u, %u indirect segments, %spersistent grants); statistics "
-		"in %s", be_root, host.max_queues, host.max_ring_order,
-		host.max_indirect_segments, host.persistent ? "" : "no ",
+		"in %s", be_root, host.offer.max_queues,
+		host.offer.max_ring_order, host.offer.max_indirect_segments,
+		host.offer.persistent ? "" : "no ",
 		stats_file);
 
 	while (!stopping) {
@@ -418,11 +424,12 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	host.journal_dir = JOURNAL_DIR_DEFAULT;
-	host.max_queues = 4;
-	host.max_ring_order = BLK_MAX_RING_ORDER;
-	host.max_indirect_segments = 256;
-	host.persistent = true;
-	host.flush_cache = true;
+	host.offer.max_queues = 4;
+	host.offer.max_ring_order = BLK_MAX_RING_ORDER;
+	host.offer.max_indirect_segments = 256;
+	host.offer.persistent = true;
+	host.offer.flush_cache = true;
+	host.max_grants_kept = 32768;
 
 	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
 		switch (c) {
@@ -431,34 +438,34 @@ int main(int argc, char **argv)
 		case 'j': host.journal_dir = optarg; break;
 		case 'q':
 			if (!option_uint(optarg, 1, BLK_MAX_QUEUES,
-					 "--max-queues", &host.max_queues))
+					 "--max-queues", &host.offer.max_queues))
 				return 2;
 			break;
 		case 'o':
 			if (!option_uint(optarg, 0, BLK_MAX_RING_ORDER,
 					 "--max-ring-page-order",
-					 &host.max_ring_order))
+					 &host.offer.max_ring_order))
 				return 2;
 			break;
 		case 'i':
 			if (!option_uint(optarg, 0, BLKIF_REQ_MAX_SEGMENTS,
 					 "--max-indirect-segments",
-					 &host.max_indirect_segments))
+					 &host.offer.max_indirect_segments))
 				return 2;
-			if (host.max_indirect_segments &&
-			    host.max_indirect_segments <
+			if (host.offer.max_indirect_segments &&
+			    host.offer.max_indirect_segments <
 			    BLKIF_MAX_SEGMENTS_PER_REQUEST) {
 				fprintf(stderr, "lpar-blkback: "
 					"--max-indirect-segments: %u is fewer "
 					"than a direct request carries (%d); "
 					"use 0 for none\n",
-					host.max_indirect_segments,
+					host.offer.max_indirect_segments,
 					BLKIF_MAX_SEGMENTS_PER_REQUEST);
 				return 2;
 			}
 			break;
-		case 'p': host.persistent = false; break;
-		case 'b': host.flush_cache = false; break;
+		case 'p': host.offer.persistent = false; break;
+		case 'b': host.offer.flush_cache = false; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("lpar-blkback " PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
