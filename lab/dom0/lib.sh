@@ -204,6 +204,19 @@ create_and_wait_once() { # TOOL CFG TIMEOUT CONSOLE
     return $rc
 }
 
+# --- lpar-blkback ---------------------------------------------------------------
+# The "done:" line lpar-blkback logs for a device of domain DOMID once it
+# let the device go, a moment after the domain (waits up to 30 s).
+blkback_done_line() { # DOMID [LOG]
+    local log=${2:-/var/log/lpar-blkback.log} n=0
+    while ! grep -q "vbd $1/[0-9]*: done: " "$log"; do
+        [ $n -lt 60 ] || fail "no 'done:' line for domain $1 in $log"
+        sleep 0.5
+        n=$((n + 1))
+    done
+    grep "vbd $1/[0-9]*: done: " "$log" | tail -n 1
+}
+
 # --- xentrace -----------------------------------------------------------------
 # Start 'xentrace -D -e all -S 64 FILE' (or with the given options) in the
 # background; sets TRACE_PID.
