@@ -405,6 +405,7 @@ static int submit_ring(struct blk_io *io)
 	rc = io_uring_submit(&io->ring);
 	if (rc < 0)
 		return rc;
+	io->in_ring += (unsigned)rc;
 	io->queued -= (unsigned)rc < io->queued ? (unsigned)rc : io->queued;
 	return 0;
 }
@@ -473,6 +474,8 @@ int blk_io_reap(struct blk_io *io,
 		int res = cqe->res;
 
 		io_uring_cqe_seen(&io->ring, cqe);
+		if (io->in_ring)
+			io->in_ring--;
 		if (i >= io->depth)
 			continue;
 		if (io->ops[i].kind == OP_FLUSH)
@@ -520,6 +523,9 @@ int blk_io_wait(struct blk_io *io)
 			return rc;
 		if (io_uring_cq_ready(&io->ring) || worker_has_results(io))
 			return 0;
+		/* (held requests wait for one of these) */
+		if (!io->in_ring && !io->worker_active)
+			return rc < 0 ? rc : -EAGAIN;
 		if (!io->worker_active)
 			return io_uring_wait_cqe(&io->ring, &cqe);
 		/* the worker's results come only through the eventfd */

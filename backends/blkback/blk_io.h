@@ -47,6 +47,7 @@ struct blk_io {
 	struct blk_io_op *ops;	/* depth of them, indexed by user_data */
 	uint32_t free_head;
 	uint32_t held_head, held_tail;	/* waiting for order's sake */
+	unsigned in_ring;		/* submitted to io_uring, not reaped */
 	unsigned flushes_active;	/* drained flushes in the ring */
 	unsigned worker_active;		/* BLKDISCARDs with the worker */
 	struct {
@@ -110,8 +111,9 @@ int blk_io_reap(struct blk_io *io,
 		void (*done)(void *arg, uint64_t tag, int res), void *arg);
 
 /* Submits what is queued and blocks until at least one request has
- * finished (for shutdown and tests; reap next); returns 0 or -errno,
- * -EINTR for a signal. */
+ * finished (for shutdown and tests; reap next); returns 0 or -errno:
+ * -EINTR for a signal, or what submitting failed with when nothing is
+ * left that could finish (-EAGAIN: nothing in flight at all). */
 int blk_io_wait(struct blk_io *io);
 
 #endif

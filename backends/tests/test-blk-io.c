@@ -407,6 +407,9 @@ static void test_queue_full(void)
 	}
 	CU_ASSERT_TRUE(blk_io_has_room(&io));
 	CU_ASSERT_EQUAL(io.in_flight, 0);
+	CU_ASSERT_EQUAL(io.in_ring, 0);
+	/* nothing left that could finish: said, not waited for ever */
+	CU_ASSERT_EQUAL(blk_io_wait(&io), -EAGAIN);
 	free(buf);
 	blk_io_exit(&io);
 	blk_disk_close(&d);
