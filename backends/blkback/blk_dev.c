@@ -1195,17 +1195,16 @@ static void start(struct blk_queue *q, struct blk_slot *s)
 	case BLKIF_OP_DISCARD:
 		d->st.discards++;
 		s->bytes = 0;
-		if (!d->disk.is_block_device) {
-			/* through io_uring: a whole-disk discard from mkfs
-			 * must not stall the daemon */
-			rc = blk_io_punch_hole(&d->io, d->disk.fd, off,
-					       r->nr_sectors * 512u, tag);
-			break;
+		/* a hole in a file, write-zeroes or BLKDISCARD on a device,
+		 * never blocking the daemon: a whole-disk discard from mkfs
+		 * must not stall the other guests */
+		rc = blk_io_discard(&d->io, &d->disk, off,
+				    r->nr_sectors * 512u, tag);
+		if (rc == -EOPNOTSUPP) {
+			finish(q, s, BLKIF_RSP_EOPNOTSUPP);
+			return;
 		}
-		rc = blk_disk_discard(&d->disk, off, r->nr_sectors * 512u);
-		finish(q, s, rc == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP
-			     : rc ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
-		return;
+		break;
 	default:
 		finish(q, s, BLKIF_RSP_EOPNOTSUPP);
 		return;
