@@ -10,7 +10,8 @@
  * unknown operations, bad segment counts and sector ranges, grants that
  * are not granted or not to the backend, garbage slots, a slot rewritten
  * while the backend reads it, an event storm, responses never consumed,
- * req_prod overruns, and a clean close at the end.
+ * req_prod overruns, a close with I/O in flight, a grant ended under
+ * reads, garbage and flapping xenbus states, and a clean close at the end.
  *
  * Every case prints one line
  *	LAB-HOSTILE case=NAME status=N expect=WHAT verdict=ok|BAD [...]
@@ -386,8 +387,17 @@ static int reset_handshake(struct fe *f)
 			return 0;
 	}
 	set_fe_state(f, XenbusStateClosed);
-	s = wait_be_state(f, BIT(XenbusStateClosed) | BIT(XenbusStateInitWait),
-			  f->o.timeout_ms);
+	/* InitWait may be a state the backend is about to leave (it is
+	 * behind on our writes): it must hold for a moment */
+	for (int tries = 0; tries < 10; tries++) {
+		s = wait_be_state(f, BIT(XenbusStateClosed) |
+				  BIT(XenbusStateInitWait), f->o.timeout_ms);
+		if (s != XenbusStateInitWait)
+			break;
+		msleep(300);
+		if (be_state(f) == XenbusStateInitWait)
+			break;
+	}
 	drop_ring(f);
 	if (s < 0) {
 		say(f, "backend did not close (state %d)", be_state(f));
@@ -1262,6 +1272,152 @@ static void overrun_case(struct fe *f, const char *name, int32_t ahead)
 	f->dirty = true;	/* the next case reconnects */
 }
 
+/* ---- the handshake under a connected ring ---- */
+
+/* Honest reads of the legit sector into page gref, and writes of the
+ * pattern there, alternating, count of them; pushed and notified. */
+static void push_honest(struct fe *f, uint32_t read_gref, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		blkif_request_t r = i % 2 ?
+			rw(BLKIF_OP_WRITE, f->o.legit_sector, 1, f->data_gref,
+			   0, 7) :
+			rw(BLKIF_OP_READ, f->o.legit_sector, 1, read_gref, 0,
+			   7);
+
+		r.id = ++f->next_id;
+		memcpy(RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt), &r,
+		       sizeof(r));
+		f->ring.req_prod_pvt++;
+	}
+	atomic_thread_fence(memory_order_release);
+	__atomic_store_n(&f->ring.sring->req_prod, f->ring.req_prod_pvt,
+			 __ATOMIC_RELAXED);
+	notify(f);
+}
+
+/*
+ * A ring's worth of I/O, and at once Closed (no Closing first): the
+ * backend must end what is in flight before it lets go of the ring and
+ * our pages, and close.
+ */
+static void close_in_flight_case(struct fe *f)
+{
+	const char *name = "closed-with-requests-in-flight";
+	RING_IDX base;
+	char note[96];
+	int s;
+
+	if (!ready(f, name))
+		return;
+	base = rsp_prod(f);
+	push_honest(f, f->rd_gref, RING_SIZE(&f->ring));
+	set_fe_state(f, XenbusStateClosed);
+	s = wait_be_state(f, BIT(XenbusStateClosed), f->o.timeout_ms);
+	snprintf(note, sizeof(note), "requests=%u answered-before-close=%u",
+		 RING_SIZE(&f->ring), rsp_prod(f) - base);
+	result(f, name, s == XenbusStateClosed ? "backend-closed"
+	       : "not-closed", EXP_ANY, s == XenbusStateClosed, note);
+	f->dirty = true;
+}
+
+/*
+ * Reads into a page whose grant we end while they are in flight: each
+ * read lands before the end or fails its grant copy; all are answered.
+ */
+static void revoke_in_flight_case(struct fe *f)
+{
+	const char *name = "grant-revoked-during-reads";
+	unsigned n, ok = 0, err = 0, got;
+	blkif_response_t rsp[64];
+	uint32_t gref;
+	uint8_t *page;
+	char note[96];
+	bool good;
+
+	if (!ready(f, name))
+		return;
+	n = RING_SIZE(&f->ring);
+	if (n > 64)
+		n = 64;
+	page = share(f, f->be_domid, &gref, true, "revoked in flight");
+	for (unsigned i = 0; i < n; i++) {
+		blkif_request_t r = rw(BLKIF_OP_READ, f->o.legit_sector, 1,
+				       gref, 0, 7);
+
+		r.id = ++f->next_id;
+		memcpy(RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt), &r,
+		       sizeof(r));
+		f->ring.req_prod_pvt++;
+	}
+	atomic_thread_fence(memory_order_release);
+	__atomic_store_n(&f->ring.sring->req_prod, f->ring.req_prod_pvt,
+			 __ATOMIC_RELAXED);
+	notify(f);
+	xengntshr_unshare(f->xgs, page, 1);
+	if (wait_rsp(f, f->ring.req_prod_pvt, f->o.timeout_ms))
+		f->dirty = true;
+	got = take_responses(f, rsp, 64);
+	for (unsigned i = 0; i < got && i < n; i++) {
+		if (rsp[i].status == BLKIF_RSP_OKAY)
+			ok++;
+		else
+			err++;
+	}
+	good = got == n;
+	if (!good)
+		f->dirty = true;
+	snprintf(note, sizeof(note), "reads=%u answered=%u ok=%u errors=%u",
+		 n, got, ok, err);
+	result(f, name, good ? "answered" : "none", EXP_ANY, good, note);
+}
+
+/* A state that is no number, while connected: the backend closes. */
+static void garbage_state_case(struct fe *f)
+{
+	const char *name = "garbage-state-while-connected";
+	int s;
+
+	if (!ready(f, name))
+		return;
+	xs_put(f, f->fe_path, "state", "4x");
+	s = wait_be_state(f, BIT(XenbusStateClosed) | BIT(XenbusStateClosing),
+			  f->o.timeout_ms);
+	result(f, name, s == XenbusStateClosed ? "backend-closed"
+	       : s == XenbusStateClosing ? "backend-closing" : "no-change",
+	       EXP_ERROR, s >= 0, "");
+	f->dirty = true;
+}
+
+/*
+ * The frontend's state flipped Closed, Initialising, Initialised as fast
+ * as xenstore takes it, with the old ring's nodes left in place: the
+ * backend may connect and disconnect many times (or see only some of the
+ * flips), and must end up where an honest handshake works again.
+ */
+static void flapping_case(struct fe *f)
+{
+	const char *name = "xenbus-state-flapping";
+	const unsigned flips = 40;
+	int ok;
+	char note[96];
+
+	if (!ready(f, name))
+		return;
+	for (unsigned i = 0; i < flips; i++) {
+		set_fe_state(f, XenbusStateClosed);
+		set_fe_state(f, XenbusStateInitialising);
+		set_fe_state(f, XenbusStateInitialised);
+	}
+	msleep(1000);
+	snprintf(note, sizeof(note), "flips=%u backend-state-after=%d", flips,
+		 be_state(f));
+	ok = connect_honest(f) == 0;
+	result(f, name, ok ? "reconnected" : "stuck", EXP_OK, ok, note);
+	if (!ok)
+		f->dirty = true;
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *out)
@@ -1489,6 +1645,15 @@ int main(int argc, char **argv)
 	control_read(&f, "control-read-after-reconnect");
 	overrun_case(&f, "req-prod-backwards", -5);
 	control_read(&f, "control-read-after-reconnect-2");
+	say(&f, "phase lifecycle");
+	close_in_flight_case(&f);
+	control_read(&f, "control-read-after-closed-in-flight");
+	revoke_in_flight_case(&f);
+	control_read(&f, "control-read-after-revoke");
+	garbage_state_case(&f);
+	control_read(&f, "control-read-after-garbage-state");
+	flapping_case(&f);
+	control_read(&f, "control-read-after-flapping");
 
 	say(&f, "phase close");
 	close_clean(&f);
