@@ -246,11 +246,12 @@ static int open_disk(struct blk_dev *d)
 			(d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0) |
 			(d->offer.max_indirect_segments ? BLKIF_FEAT_INDIRECT
 							: 0);
-		dlog(d, "serving %s (%s, %llu sectors%s)", params,
+		dlog(d, "serving %s (%s, %llu sectors%s%s)", params,
 		     ro ? "read-only" : "read-write",
 		     (unsigned long long)d->lim.sectors,
-		     d->disk.direct ? ", O_DIRECT"
-				    : ", page cache: no O_DIRECT here");
+		     d->disk.direct ? ", O_DIRECT" : ", page cache: ",
+		     d->disk.direct || !d->disk.buffered_why
+		     ? "" : d->disk.buffered_why);
 		rc = 0;
 	}
 	free(params);
@@ -272,8 +273,10 @@ static void publish_disk(struct blk_dev *d)
 		   d->offer.max_indirect_segments);
 	write_node(d, "feature-discard", "%d", d->disk.can_discard);
 	if (d->disk.can_discard) {
-		write_node(d, "discard-granularity", "%u", BLKIF_PAGE_SIZE);
-		write_node(d, "discard-alignment", "0");
+		write_node(d, "discard-granularity", "%u",
+			   d->disk.discard_granularity);
+		write_node(d, "discard-alignment", "%u",
+			   d->disk.discard_alignment);
 		write_node(d, "discard-secure", "0");
 	}
 }
@@ -389,7 +392,7 @@ static int connect_queue(struct blk_dev *d, struct blk_queue *q,
 	queue_dir(d, q->index, dir, sizeof(dir));
 	q->nr_ring_pages = 1u << order;
 	for (unsigned i = 0; i < q->nr_ring_pages; i++) {
-		char node[16];
+		char node[24];
 
 		if (order == 0)
 			snprintf(node, sizeof(node), "ring-ref");
