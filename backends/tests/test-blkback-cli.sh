@@ -9,37 +9,8 @@ set -u
 BB=${BB:-./backends/lpar-blkback}
 UNIT=${UNIT:-./backends/lpar-blkback.service}
 SRC=${srcdir:-.}/backends
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/blkback-cli.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-
-# check WANT_STATUS DESCRIPTION -- command...
-check() {
-	want=$1 what=$2
-	shift 3
-	n=$((n + 1))
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $what: exit $got, expected $want"
-		sed 's/^/  stderr: /' "$tmp/err" | head -5
-		failed=$((failed + 1))
-		return 1
-	fi
-	echo "ok: $what"
-}
-
-# has FILE PATTERN DESCRIPTION
-has() {
-	n=$((n + 1))
-	if grep -q -- "$2" "$1"; then
-		echo "ok: $3"
-	else
-		echo "FAIL: $3: no \"$2\" in $(basename "$1")"
-		failed=$((failed + 1))
-	fi
-}
+CLI_TEST_NAME=blkback-cli
+. "${srcdir:-.}/tests/cli-check.sh"
 
 check 0 "--help" -- "$BB" --help && has "$tmp/out" "--max-queues" "--help lists the options"
 check 0 "--version" -- "$BB" --version && has "$tmp/out" "lpar-blkback" "--version names it"
@@ -79,5 +50,4 @@ if command -v systemd-analyze >/dev/null 2>&1 && [ -f "$UNIT" ]; then
 	fi
 fi
 
-echo "$((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_summary

@@ -8,59 +8,9 @@ XTA=${XTA:-./xentrace-analyze/xentrace-analyze}
 DATA=${srcdir:-.}/xentrace-analyze/tests/data
 PV=$DATA/trace-pv.bin.xz
 PVH=$DATA/trace-pvh.bin.xz
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/xta-cli.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
+CLI_TEST_NAME=xta-cli
+. "${srcdir:-.}/tests/cli-check.sh"
 
-# check WANT_STATUS DESCRIPTION -- command...: runs it with stdout and
-# stderr in $tmp/out and $tmp/err.
-check() {
-	want=$1 what=$2
-	shift 3
-	n=$((n + 1))
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "FAIL: $what: exit $got, expected $want"
-		sed 's/^/  stderr: /' "$tmp/err" | head -5
-		failed=$((failed + 1))
-		return 1
-	fi
-	echo "ok: $what"
-}
-
-# has FILE PATTERN DESCRIPTION
-has() {
-	n=$((n + 1))
-	if grep -q -- "$2" "$1"; then
-		echo "ok: $3"
-	else
-		echo "FAIL: $3: no \"$2\" in $(basename "$1")"
-		failed=$((failed + 1))
-	fi
-}
-
-# hasnt FILE PATTERN DESCRIPTION
-hasnt() {
-	n=$((n + 1))
-	if grep -q -- "$2" "$1"; then
-		echo "FAIL: $3: \"$2\" in $(basename "$1")"
-		failed=$((failed + 1))
-	else
-		echo "ok: $3"
-	fi
-}
-# same A B DESCRIPTION
-same() {
-	n=$((n + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok: $3"
-	else
-		echo "FAIL: $3: \"$1\" vs \"$2\""
-		failed=$((failed + 1))
-	fi
-}
 # text_rows FILE TITLE: rows of the text table under that title.
 text_rows() {
 	awk -v t="$2" 'index($0, t) == 1 { on = 1; hdr = 1; next }
@@ -198,5 +148,4 @@ check 2 "foreign file" -- "$XTA" summary "$tmp/text.bin" &&
 head -c 100000 "$PV" > "$tmp/cut.xz"
 check 2 "cut xz" -- "$XTA" summary "$tmp/cut.xz" && has "$tmp/err" "xz" "xz error named"
 
-echo "$((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_summary
