@@ -373,9 +373,11 @@ static int new_ring(struct fe *f)
 /*
  * Brings the backend back to InitWait with our state Initialising, from
  * wherever the last case left it: Closed first (and wait for the backend
- * to follow, else it would not see the restart), then Initialising.
+ * to follow, else it would not see the restart), then Initialising. The
+ * ring and event channel go, unless keep_ring (a frontend that offers the
+ * same ring again).
  */
-static int reset_handshake(struct fe *f)
+static int reset_handshake(struct fe *f, bool keep_ring)
 {
 	int s = be_state(f);
 
@@ -398,7 +400,9 @@ static int reset_handshake(struct fe *f)
 		if (be_state(f) == XenbusStateInitWait)
 			break;
 	}
-	drop_ring(f);
+	if (!keep_ring)
+		drop_ring(f);
+	f->connected = false;
 	if (s < 0) {
 		say(f, "backend did not close (state %d)", be_state(f));
 		return -1;
@@ -439,7 +443,7 @@ static int handshake(struct fe *f, const char *ring_ref, const char *port,
 {
 	int s;
 
-	if (reset_handshake(f) || new_ring(f))
+	if (reset_handshake(f, false) || new_ring(f))
 		return -1;
 	if (ring_ref)
 		xs_put(f, f->fe_path, "ring-ref", "%s", ring_ref);
@@ -1390,6 +1394,83 @@ static void garbage_state_case(struct fe *f)
 }
 
 /*
+ * Fills every slot with a request the backend must refuse (operation
+ * 0x77) whose id ends in 0x77 too: the backend's response in the slot,
+ * read again as a request (a backend that replays a reattached ring
+ * does), has 0x77 as its operation once more. So nothing a backend may
+ * find on this ring moves data.
+ */
+static void fill_refusable(struct fe *f)
+{
+	for (unsigned i = 0; i < RING_SIZE(&f->ring); i++) {
+		blkif_request_t r = rw(0x77, 0, 0, 0, 0, 0);
+
+		r.id = (++f->next_id << 8) | 0x77;
+		memcpy(RING_GET_REQUEST(&f->ring, i), &r, sizeof(r));
+	}
+	atomic_thread_fence(memory_order_release);
+}
+
+/*
+ * The same ring offered again on a reconnect, its indices where they
+ * were (4 requests pushed and answered), its first 4 slots honest reads
+ * with ids ending in 0x77. A backend that attaches at the ring's rsp_prod
+ * (Linux's BACK_RING_ATTACH) sees nothing to do; one that starts at index
+ * 0 serves the 4 slots again. Either is recorded; nothing here writes.
+ */
+static void reattach_case(struct fe *f)
+{
+	const char *name = "ring-reused-across-reconnect";
+	blkif_sring_t *sr;
+	blkif_request_t sent[4];
+	unsigned replayed = 0;
+	char note[160];
+	int s;
+
+	if (!ready(f, name))
+		return;
+	sr = f->ring.sring;
+	fill_refusable(f);
+	for (unsigned i = 0; i < 4; i++) {
+		sent[i] = rw(BLKIF_OP_READ, f->o.legit_sector, 1, f->rd_gref,
+			     0, 7);
+		sent[i].id = (++f->next_id << 8) | 0x77;
+		memcpy(RING_GET_REQUEST(&f->ring, i), &sent[i],
+		       sizeof(sent[i]));
+	}
+	atomic_thread_fence(memory_order_release);
+	__atomic_store_n(&sr->req_prod, 4, __ATOMIC_RELAXED);
+	__atomic_store_n(&sr->rsp_prod, 4, __ATOMIC_RELAXED);
+	__atomic_store_n(&sr->rsp_event, 5, __ATOMIC_RELAXED);
+	if (reset_handshake(f, true)) {
+		result(f, name, "none", EXP_ANY, false, "why=no-reset");
+		f->dirty = true;
+		return;
+	}
+	set_fe_state(f, XenbusStateInitialised);
+	s = wait_be_state(f, BIT(XenbusStateConnected) |
+			  BIT(XenbusStateClosing), f->o.timeout_ms);
+	if (s == XenbusStateConnected) {
+		set_fe_state(f, XenbusStateConnected);
+		msleep(2000);
+		/* a slot that now holds a response to our id was served */
+		for (unsigned i = 0; i < 4; i++) {
+			blkif_response_t *r = RING_GET_RESPONSE(&f->ring, i);
+
+			replayed += __atomic_load_n(&r->id, __ATOMIC_ACQUIRE)
+				    == sent[i].id;
+		}
+	}
+	snprintf(note, sizeof(note), "backend-state=%d replayed=%u/4 "
+		 "outcome=%s", s, replayed, s != XenbusStateConnected
+		 ? "refused" : replayed ? "served-from-index-0"
+		 : "attached-at-rsp_prod");
+	result(f, name, s == XenbusStateConnected ? "connected" : "closed",
+	       EXP_ANY, s >= 0, note);
+	f->dirty = true;
+}
+
+/*
  * The frontend's state flipped Closed, Initialising, Initialised as fast
  * as xenstore takes it, with the old ring's nodes left in place: the
  * backend may connect and disconnect many times (or see only some of the
@@ -1404,6 +1485,9 @@ static void flapping_case(struct fe *f)
 
 	if (!ready(f, name))
 		return;
+	/* the backend may take this ring up again and again, each time at
+	 * an index of its choosing: only refusable slots on it */
+	fill_refusable(f);
 	for (unsigned i = 0; i < flips; i++) {
 		set_fe_state(f, XenbusStateClosed);
 		set_fe_state(f, XenbusStateInitialising);
@@ -1429,7 +1513,8 @@ static void usage(FILE *out)
 "/dev/xen/evtchn and /dev/xen/xenbus.\n\n"
 "  --devid N           the vbd (default: the first under device/vbd)\n"
 "  --legit-sector N    where its one honest 4 KiB write goes (default 2048)\n"
-"  --timeout MS        for each answer and state change (default 15000)\n"
+"  --timeout MS        for each answer and state change (default 45000;\n"
+"                      a loaded TCG host is slow)\n"
 "  --race-seconds S    racing slot rewrites (default 6)\n"
 "  --storm-seconds S   the event storm (default 8)\n"
 "  --deadline S        skip what is left after S seconds (default 300)\n"
@@ -1469,7 +1554,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	long long v;
 	int c;
 
-	*o = (struct opts){ .legit_sector = 2048, .timeout_ms = 15000,
+	*o = (struct opts){ .legit_sector = 2048, .timeout_ms = 45000,
 			    .storm_seconds = 8, .race_seconds = 6,
 			    .deadline_seconds = 300, .go_timeout = 180 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -1652,6 +1737,8 @@ int main(int argc, char **argv)
 	control_read(&f, "control-read-after-revoke");
 	garbage_state_case(&f);
 	control_read(&f, "control-read-after-garbage-state");
+	reattach_case(&f);
+	control_read(&f, "control-read-after-reattach");
 	flapping_case(&f);
 	control_read(&f, "control-read-after-flapping");
 
