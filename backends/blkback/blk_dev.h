@@ -128,9 +128,11 @@ struct blk_dev {
 	struct blk_io io;	/* one io_uring for all queues */
 	bool io_ready;
 	struct blk_journal journal;
-	/* bytes of request buffers beyond the per-slot ones, in flight: a
-	 * frontend's large indirect requests are admitted against a budget */
-	uint64_t big_bytes;
+	/* bytes of request buffers beyond the per-slot ones: held (in
+	 * flight or kept for the next request), of those idle, and bytes of
+	 * large requests in flight. A frontend's large indirect requests are
+	 * admitted against a budget. */
+	uint64_t big_bytes, big_idle, big_in_flight;
 	struct blk_stats st;
 };
 
