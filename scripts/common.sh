@@ -5,7 +5,7 @@
 # Build: compiler, autotools, and the libraries configure checks for.
 XLP_BUILD_PKGS="gcc make autoconf automake pkg-config libc6-dev
  libxen-dev libcunit1-dev liburing-dev libjson-c-dev liblzma-dev zlib1g-dev
- clang libclang-rt-14-dev"
+ clang libclang-rt-14-dev gcc-multilib"
 # Lab: Xen and the dom0 are fetched by lab/fetch with apt-get download;
 # these are what runs on the host around them.
 XLP_LAB_PKGS="qemu-system-x86 qemu-system-data busybox-static cpio kmod xz-utils gzip
