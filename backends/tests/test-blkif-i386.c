@@ -45,6 +45,24 @@ static int run_peer(const char *mode)
 	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }
 
+/* Request k of the ring: a direct read or write as blkif-i386 made it. */
+static void check_direct(struct blkif_req *r, unsigned k, uint8_t op,
+			 uint64_t sector, unsigned nsegs)
+{
+	CU_ASSERT_EQUAL(blkif_fetch(ENTRIES, I386_SLOTS, k, BLKIF_ABI_X86_32,
+				    r), 0);
+	CU_ASSERT_EQUAL(r->operation, op);
+	CU_ASSERT_EQUAL(r->handle, I386_HANDLE);
+	CU_ASSERT_EQUAL(r->id, I386_ID(k));
+	CU_ASSERT_EQUAL(r->sector_number, sector);
+	CU_ASSERT_EQUAL(r->nr_segments, nsegs);
+	for (unsigned s = 0; s < nsegs; s++) {
+		CU_ASSERT_EQUAL(r->seg[s].gref, I386_SEG_GREF(k, s));
+		CU_ASSERT_EQUAL(r->seg[s].first_sect, I386_SEG_FIRST(s));
+		CU_ASSERT_EQUAL(r->seg[s].last_sect, I386_SEG_LAST(s));
+	}
+}
+
 static void test_requests(void)
 {
 	struct blkif_req *r = malloc(sizeof(*r));
@@ -60,30 +78,9 @@ static void test_requests(void)
 	CU_ASSERT_EQUAL(ring[0], I386_NR_CASES);
 	CU_ASSERT_EQUAL(blkif_entry_size(BLKIF_ABI_X86_32), 108);
 
-	CU_ASSERT_EQUAL(blkif_fetch(ENTRIES, I386_SLOTS, 0, BLKIF_ABI_X86_32,
-				    r), 0);
-	CU_ASSERT_EQUAL(r->operation, BLKIF_OP_READ);
-	CU_ASSERT_EQUAL(r->handle, I386_HANDLE);
-	CU_ASSERT_EQUAL(r->id, I386_ID(0));
-	CU_ASSERT_EQUAL(r->sector_number, I386_READ_SECTOR);
-	CU_ASSERT_EQUAL(r->nr_segments, I386_READ_SEGS);
-	for (unsigned s = 0; s < I386_READ_SEGS; s++) {
-		CU_ASSERT_EQUAL(r->seg[s].gref, I386_SEG_GREF(0, s));
-		CU_ASSERT_EQUAL(r->seg[s].first_sect, I386_SEG_FIRST(s));
-		CU_ASSERT_EQUAL(r->seg[s].last_sect, I386_SEG_LAST(s));
-	}
-
-	CU_ASSERT_EQUAL(blkif_fetch(ENTRIES, I386_SLOTS, 1, BLKIF_ABI_X86_32,
-				    r), 0);
-	CU_ASSERT_EQUAL(r->operation, BLKIF_OP_WRITE);
-	CU_ASSERT_EQUAL(r->id, I386_ID(1));
-	CU_ASSERT_EQUAL(r->sector_number, I386_WRITE_SECTOR);
-	CU_ASSERT_EQUAL(r->nr_segments, I386_WRITE_SEGS);
-	for (unsigned s = 0; s < I386_WRITE_SEGS; s++) {
-		CU_ASSERT_EQUAL(r->seg[s].gref, I386_SEG_GREF(1, s));
-		CU_ASSERT_EQUAL(r->seg[s].first_sect, I386_SEG_FIRST(s));
-		CU_ASSERT_EQUAL(r->seg[s].last_sect, I386_SEG_LAST(s));
-	}
+	check_direct(r, 0, BLKIF_OP_READ, I386_READ_SECTOR, I386_READ_SEGS);
+	check_direct(r, 1, BLKIF_OP_WRITE, I386_WRITE_SECTOR,
+		     I386_WRITE_SEGS);
 
 	CU_ASSERT_EQUAL(blkif_fetch(ENTRIES, I386_SLOTS, 2, BLKIF_ABI_X86_32,
 				    r), 0);
