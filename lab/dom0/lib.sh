@@ -125,12 +125,27 @@ wait_domain_gone() { # NAME [TIMEOUT]
         read -r now _ </proc/uptime
         if [ $(( ${now%.*} - start )) -ge "$tmo" ]; then
             log "domain $name still there after ${tmo}s, destroying it"
+            domain_stuck_report "$name"
             xl destroy "$name"
             return 1
         fi
         sleep 1
     done
     return 0
+}
+
+# Before a guest that ran out of time is destroyed: its state and CPU
+# time (stuck, or only slow?), and the last lines of its console, in the
+# scenario's log, whose tail lab/run prints when a scenario fails.
+domain_stuck_report() { # NAME
+    local src=$XEN_CONSOLE_LOG_DIR/guest-$1.log
+    log "stuck? $(xl list "$1" 2>/dev/null | tail -n 1 | tr -s ' ')"
+    if [ -s "$src" ]; then
+        tail -n 4 "$src" | tr -d '\r' | cut -c1-150 | while read -r l; do log "console: $l"; done
+    else
+        log "console: nothing yet"
+    fi
+    [ -z "${STUCK_HOOK:-}" ] || "$STUCK_HOOK" "$1"
 }
 
 # Copy domain NAME's console log (written by xenconsoled) to DEST
