@@ -253,9 +253,12 @@ static int open_disk(struct blk_dev *d)
 			(d->disk.can_discard ? BLKIF_FEAT_DISCARD : 0) |
 			(d->offer.max_indirect_segments ? BLKIF_FEAT_INDIRECT
 							: 0);
-		dlog(d, "serving %s (%s, %llu sectors%s%s)", params,
+		/* sizes as the xenstore nodes say them (sectors: 512 bytes) */
+		dlog(d, "serving %s (%s, %llu sectors, sector-size %u, "
+		     "physical-sector-size %u%s%s)", params,
 		     ro ? "read-only" : "read-write",
 		     (unsigned long long)d->lim.sectors,
+		     d->disk.logical_sector_size, d->disk.physical_sector_size,
 		     d->disk.direct ? ", O_DIRECT" : ", page cache: ",
 		     d->disk.direct || !d->disk.buffered_why
 		     ? "" : d->disk.buffered_why);
