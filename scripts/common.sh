@@ -9,7 +9,7 @@ XLP_BUILD_PKGS="gcc make autoconf automake pkg-config libc6-dev
 # Lab: Xen and the dom0 are fetched by lab/fetch with apt-get download;
 # these are what runs on the host around them.
 XLP_LAB_PKGS="qemu-system-x86 qemu-system-data busybox-static cpio kmod xz-utils gzip
- dpkg-dev ca-certificates"
+ dpkg-dev ca-certificates mount"
 
 xlp_missing_pkgs() {
 	local p missing=""
