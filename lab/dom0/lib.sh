@@ -148,6 +148,30 @@ domain_stuck_report() { # NAME
     [ -z "${STUCK_HOOK:-}" ] || "$STUCK_HOOK" "$1"
 }
 
+# For a guest running the devwatch workload, domain $name with its live
+# console log $console (xenconsoled's, with the guest's CR LF line ends):
+# wait until the console has a line matching RE, or fail;
+wait_console() { # RE SECS WHAT
+    local i=0
+    until grep -a -q -- "$1" "$console" 2>/dev/null; do
+        domain_exists "$name" || fail "$name is gone while waiting for $3"
+        [ $i -lt "$2" ] || fail "the guest did not report $3 within ${2}s (console-$name.log)"
+        sleep 1; i=$((i + 1))
+    done
+    log "guest: $3 (${i}s)"
+}
+# the guest's newest device report (LAB-DEVS blocks=... nets=...);
+devs_now() { grep -a '^LAB-DEVS ' "$console" | tail -n 1 | tr -d '\r'; }
+# wait until it is EXPECTED-LINE, or fail.
+wait_devs() { # EXPECTED-LINE SECS WHAT
+    local i=0
+    until [ "$(devs_now)" = "$1" ]; do
+        [ $i -lt "$2" ] || fail "the guest did not report $3 within ${2}s: last '$(devs_now)', want '$1'"
+        sleep 1; i=$((i + 1))
+    done
+    log "guest: $3 (${i}s)"
+}
+
 # Copy domain NAME's console log (written by xenconsoled) to DEST
 # (default $OUT/console.log).
 guest_console() { # NAME [DEST]
