@@ -247,16 +247,26 @@ create_and_wait_once() { # TOOL CFG TIMEOUT CONSOLE
 }
 
 # --- lpar-blkback ---------------------------------------------------------------
-# The "done:" line lpar-blkback logs for a device of domain DOMID once it
-# let the device go, a moment after the domain (waits up to 30 s).
-blkback_done_line() { # DOMID [LOG]
-    local log=${2:-/var/log/lpar-blkback.log} n=0
-    while ! grep -q "vbd $1/[0-9]*: done: " "$log"; do
-        [ $n -lt 60 ] || fail "no 'done:' line for domain $1 in $log"
+# The "done:" lines lpar-blkback logs once it let a device go, a moment
+# after the domain or the detach: of any device of domain DOMID, or of
+# device DOMID/DEVID. How many there are so far:
+blkback_done_count() { # DOMID[/DEVID] [LOG]
+    case $1 in
+        */*) grep -c "vbd $1: done: " "${2:-/var/log/lpar-blkback.log}" ;;
+        *) grep -c "vbd $1/[0-9]*: done: " "${2:-/var/log/lpar-blkback.log}" ;;
+    esac
+}
+# The newest, once there are more than AFTER (default 0; waits up to
+# 30 s, else fails: in $(...), check its status).
+blkback_done_line() { # DOMID[/DEVID] [LOG [AFTER]]
+    local log=${2:-/var/log/lpar-blkback.log} after=${3:-0} n=0 re
+    while [ "$(blkback_done_count "$1" "$log")" -le "$after" ]; do
+        [ $n -lt 60 ] || fail "no new 'done:' line for vbd $1 in $log"
         sleep 0.5
         n=$((n + 1))
     done
-    grep "vbd $1/[0-9]*: done: " "$log" | tail -n 1
+    case $1 in */*) re="vbd $1: done: " ;; *) re="vbd $1/[0-9]*: done: " ;; esac
+    grep "$re" "$log" | tail -n 1
 }
 
 # --- xentrace -----------------------------------------------------------------
