@@ -4,6 +4,7 @@
 # timeout: 2400
 # needs: fio
 # manual: a measurement of 16 to 25 minutes (3 rounds of 2 x 5 fio jobs under TCG, each set with a hot attach and detach), not a test; bench/blkback runs it
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 # Rounds and seconds per job; lab/run's XENLPAR_LAB_DOM0_ARGS can set
@@ -22,22 +23,23 @@ initrd=/tmp/bench-initrd
 console=/var/log/xen/console/guest-$name.log
 VDEV=51712 # xvda
 
-command -v lpar-blkback >/dev/null || fail "lpar-blkback is not installed in dom0 (lab/run --install-root)"
-[ -s /lab/guest/fio.cpio ] || fail "no /lab/guest/fio.cpio: lab/run puts it in for '# needs: fio' (lab/fio builds it)"
+require_cmd lpar-blkback
+require_file /lab/guest/fio.cpio "lab/run puts it in for '# needs: fio' (lab/fio builds it)"
 
-bb='' loop=''
-finish() {
-    xl destroy $name 2>/dev/null
-    if [ -n "$bb" ]; then kill "$bb" 2>/dev/null && wait "$bb" 2>/dev/null; fi
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null
-    cp "$console" "$OUT/console.log" 2>/dev/null
-    # the kernel's blkback serves this dom0 again, for later scenarios
-    modprobe xen-blkback
+loop=''
+# (clean-ups run newest first: the guest goes, then lpar-blkback if it
+# runs, then the disk)
+drop_disk() {
     [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
     rm -f "$img" "$initrd"
+    # the kernel's blkback serves this dom0 again, for later scenarios
+    modprobe xen-blkback
 }
-trap finish EXIT
-trap 'finish; exit 143' TERM
+drop_guest() {
+    xl destroy $name 2>/dev/null
+    cp "$console" "$OUT/console.log" 2>/dev/null
+}
+cleanup_add drop_disk
 
 # The disk: a loop device on a file in dom0's tmpfs, all pages allocated.
 # Both backends open the same block device (the kernel's through the
@@ -55,6 +57,7 @@ cfg=$(guest_cfg $name pv workload=blkbench memory=256 vcpus=1 "ramdisk=\"$initrd
     cmdline=lab.bench.runtime=$RUNTIME)
 rm -f "$console"
 must xl create "$cfg"
+cleanup_add drop_guest
 domid=$(domid $name) || fail "no domain $name after xl create"
 be=/local/domain/0/backend/vbd/$domid/$VDEV
 fe=/local/domain/$domid/device/vbd/$VDEV
@@ -111,9 +114,7 @@ wait_line() { # PATTERN TIMEOUT: the first line matching the shell PATTERN
     done
 }
 
-i=0
-while [ ! -f "$console" ] && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
-[ -f "$console" ] || fail "no console log $console"
+must_wait 60 "the guest's console log" [ -f "$console" ]
 exec 3<"$console"
 wait_line "*LAB-FIO ready*" 240 || { cp "$console" "$OUT/console.log"; fail "the guest did not get ready (console.log)"; }
 log "guest: $LINE"
@@ -130,7 +131,7 @@ snap() { # BACKEND ROUND SET LABEL
     read -r up _ </proc/uptime
     busy=$((u + n + s + irq + sirq))
     if [ "$1" = ours ]; then
-        proc=$(awk '{ print $14 + $15 }' /proc/"$bb"/stat 2>/dev/null)
+        proc=$(awk '{ print $14 + $15 }' /proc/"$BLKBACK_PID"/stat 2>/dev/null)
         cnt=$(lpar-blkback --stats 2>/dev/null | awk '{ gsub(/[",:]/, ""); v[$1] = $2 }
             END { printf "%d %d %d %d %d", v["requests"], v["bytes_read"] + v["bytes_written"],
                   v["grant_maps"], v["grant_unmaps"], v["grant_copies"] }')
@@ -151,6 +152,7 @@ snap() { # BACKEND ROUND SET LABEL
 # limit is 10 s); then what the backend, the daemon and xl were doing
 # goes to the log and the scenario fails, rather than wait out its
 # timeout.
+backend_gone() { ! xenstore-exists "$be" 2>/dev/null; }
 detach() {
     local rc p
     log "+ xl block-detach $name xvda"
@@ -159,12 +161,12 @@ detach() {
     [ $rc = 124 ] || [ $rc = 143 ] || return $rc
     log "xl block-detach still running after 120 s; backend:"
     xenstore-ls -f "$be" 2>&1 | grep -E "/(state|online|hotplug-status)" | sed 's/^/  /'
-    for p in $bb $(ps -o pid,comm | awk '$2 == "xl" { print $1 }'); do
+    for p in ${BLKBACK_PID:-} $(ps -o pid,comm | awk '$2 == "xl" { print $1 }'); do
         log "  pid $p ($(cat /proc/$p/comm 2>/dev/null)): $(grep -E '^State' /proc/$p/status 2>/dev/null)," \
             "wchan $(cat /proc/$p/wchan 2>/dev/null)"
         cat /proc/$p/stack 2>/dev/null | head -n 12 | sed 's/^/    /'
     done
-    [ -n "$bb" ] && tail -n 10 /var/log/lpar-blkback.log
+    [ -n "${BLKBACK_PID:-}" ] && tail -n 10 "$BLKBACK_LOG"
     dmesg | tail -n 20 | sed 's/^/  dmesg: /'
     fail "set $set: xl block-detach hung (over 120 s)"
 }
@@ -180,12 +182,8 @@ run_set() { # BACKEND ROUND
             must modprobe xen-blkback
             spec="format=raw, vdev=xvda, access=rw, target=$loop" ;;
         ours)
-            [ -d /sys/module/xen_blkback ] && must rmmod xen-blkback
-            echo "=== set $set (round $2)" >>/var/log/lpar-blkback.log
-            lpar-blkback >>/var/log/lpar-blkback.log 2>&1 &
-            bb=$!
-            sleep 1
-            kill -0 $bb 2>/dev/null || { tail -n 20 /var/log/lpar-blkback.log; fail "lpar-blkback exited at once"; }
+            echo "=== set $set (round $2)" >>"$BLKBACK_LOG"
+            blkback_start
             spec="format=raw, vdev=xvda, access=rw, script=lpar-blkback, target=$loop" ;;
     esac
     log "set $set, round $2: $1 backend"
@@ -195,8 +193,7 @@ run_set() { # BACKEND ROUND
         log "NOTE: set $set ($1): xl block-attach failed; once more"
         echo "$1 $2 $set attach" >>"$OUT/retries.txt"
         xl block-detach $name xvda 2>/dev/null
-        t0=0
-        while xenstore-exists "$be" 2>/dev/null && [ $t0 -lt 30 ]; do sleep 1; t0=$((t0 + 1)); done
+        wait_for 30 "the backend gone" backend_gone
         must xl block-attach $name "$spec"
     fi
     wait_line "*LAB-FIO disk set=$set *" 60 || fail "set $set ($1): the guest saw no disk"
@@ -216,7 +213,7 @@ run_set() { # BACKEND ROUND
     go
     while :; do
         if ! next_line $SET_TMO; then
-            [ "$1" = ours ] && ! kill -0 $bb 2>/dev/null && { tail -n 30 /var/log/lpar-blkback.log; fail "set $set: lpar-blkback died under fio"; }
+            [ "$1" = ours ] && ! kill -0 "$BLKBACK_PID" 2>/dev/null && { tail -n 30 "$BLKBACK_LOG"; fail "set $set: lpar-blkback died under fio"; }
             fail "set $set ($1): no progress from the guest in ${SET_TMO}s"
         fi
         case $LINE in
@@ -228,16 +225,16 @@ run_set() { # BACKEND ROUND
             *"LAB-FIO dmesg set=$set"*) log "guest: ${LINE#*: }" ;;
             *"LAB-FIO done set=$set"*) snap "$1" "$2" $set end; break ;;
         esac
-        if [ "$1" = ours ] && ! kill -0 $bb 2>/dev/null; then
-            tail -n 30 /var/log/lpar-blkback.log
+        if [ "$1" = ours ] && ! kill -0 "$BLKBACK_PID" 2>/dev/null; then
+            tail -n 30 "$BLKBACK_LOG"
             fail "set $set: lpar-blkback died under fio"
         fi
     done
     if [ "$1" = ours ]; then
         # where lpar-blkback's CPU time went, per thread still there
         # (io_uring's idle workers exit: their time is only in the total)
-        log "lpar-blkback CPU (utime+stime s): total $(awk '{ printf "%.2f", ($14 + $15) / 100 }' /proc/$bb/stat)," \
-            "threads: $(cat /proc/$bb/task/*/stat 2>/dev/null | awk '{ printf "%s %s %.2f/%.2f ", $1, $2, $14 / 100, $15 / 100 }')"
+        log "lpar-blkback CPU (utime+stime s): total $(awk '{ printf "%.2f", ($14 + $15) / 100 }' /proc/"$BLKBACK_PID"/stat)," \
+            "threads: $(cat /proc/"$BLKBACK_PID"/task/*/stat 2>/dev/null | awk '{ printf "%s %s %.2f/%.2f ", $1, $2, $14 / 100, $15 / 100 }')"
     fi
     if [ "$1" = kernel ]; then
         log "kernel threads counted as the backend's: $(tr '\n' ' ' </tmp/bench-kthreads 2>/dev/null)"
@@ -248,21 +245,20 @@ run_set() { # BACKEND ROUND
     if ! detach; then
         log "NOTE: set $set ($1): xl block-detach failed (the backend took longer than libxl's 10 s to close); once more in 10 s"
         echo "$1 $2 $set detach" >>"$OUT/retries.txt"
-        [ "$1" = ours ] && tail -n 3 /var/log/lpar-blkback.log
+        [ "$1" = ours ] && tail -n 3 "$BLKBACK_LOG"
         sleep 10
         detach || fail "set $set ($1): xl block-detach failed twice"
     fi
-    t0=0
-    while xenstore-exists "$be" 2>/dev/null && [ $t0 -lt 30 ]; do sleep 1; t0=$((t0 + 1)); done
-    xenstore-exists "$be" 2>/dev/null && fail "set $set ($1): the backend is still there 30 s after block-detach"
+    wait_for 30 "the backend gone" backend_gone ||
+        fail "set $set ($1): the backend is still there 30 s after block-detach"
     wait_line "*LAB-FIO gone set=$set*" 30 || fail "set $set ($1): the guest still sees its disk after block-detach"
     if [ "$1" = ours ]; then
-        kill $bb
-        wait $bb
+        kill "$BLKBACK_PID"
+        wait "$BLKBACK_PID"
         st=$?
-        bb=
+        BLKBACK_PID=
         [ $st = 0 ] || log "lpar-blkback exited with status $st"
-        grep -a "done: " /var/log/lpar-blkback.log | tail -n 1 | sed 's/^/lpar-blkback: /'
+        grep -a "done: " "$BLKBACK_LOG" | tail -n 1 | sed 's/^/lpar-blkback: /'
     fi
 }
 

@@ -2,22 +2,12 @@
 # description: Linux's xen-blkfront on lpar-blkback: a PV guest writes raw data, mkfs, files, sync, discards; dom0 sees the data, flushes and the discard on the image; a second PV boot and a PVH boot see the same files; a read-only disk refuses writes
 # machine: plain
 # timeout: 600
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar-blkback >/dev/null || fail "lpar-blkback is not installed in dom0 (lab/run --install-root)"
+require_cmd lpar-blkback
 img=/tmp/blk.img
 name=blk-pv
-bb=
-# Afterwards the kernel's blkback serves this dom0 again, for the
-# scenarios that follow in the same boot.
-finish() {
-    lpar-blkback --stats >"$OUT/stats.json" 2>&1
-    [ -n "$bb" ] && kill "$bb" 2>/dev/null && wait "$bb" 2>/dev/null
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null || true
-    modprobe xen-blkback
-}
-trap finish EXIT
-trap 'finish; exit 143' TERM
 
 # The kernel's blkback would serve the same backends: lpar-blkback
 # refuses to start beside it, then runs once it is gone.
@@ -27,11 +17,7 @@ modprobe xen-blkback
 if timeout 10 lpar-blkback >"$OUT/refusal.txt" 2>&1; then fail "lpar-blkback started beside xen-blkback"; fi
 cat "$OUT/refusal.txt"
 grep -q "xen-blkback is loaded" "$OUT/refusal.txt" || fail "no clear refusal beside xen-blkback"
-must rmmod xen-blkback
-lpar-blkback >/var/log/lpar-blkback.log 2>&1 &
-bb=$!
-sleep 1
-kill -0 $bb 2>/dev/null || { cat /var/log/lpar-blkback.log; fail "lpar-blkback exited at once"; }
+blkback_start
 
 # 64 MiB, all allocated (so that the discard shows in du)
 dd if=/dev/zero of=$img bs=1M count=64 2>/dev/null
@@ -44,18 +30,18 @@ boot() { # WORKLOAD CONSOLE [TYPE [DISKS]]
         tail -n 20 /var/log/lpar-blkback.log
         fail "the $1 boot did not finish (see $(basename "$2"))"
     }
-    grep -a "LAB-BLK" "$2" | tr -d '\r'
+    con_lines "$2" LAB-BLK
 }
 
 before=$(du -k $img | cut -f1)
 boot blkcheck "$OUT/console-1.log"
-grep -a -q "LAB-BLK FAIL" "$OUT/console-1.log" && fail "the guest's check failed"
-raw=$(grep -a "^LAB-BLK raw md5=" "$OUT/console-1.log" | tr -d '\r' | sed 's/.*md5=\([0-9a-f]*\).*/\1/')
-files1=$(grep -a "^LAB-BLK files" "$OUT/console-1.log" | tr -d '\r')
+con_line "$OUT/console-1.log" "LAB-BLK FAIL" && fail "the guest's check failed"
+raw=$(con_value "$OUT/console-1.log" "LAB-BLK raw md5=" md5)
+files1=$(con_line "$OUT/console-1.log" "LAB-BLK files")
 [ -n "$raw" ] && [ -n "$files1" ] || fail "the guest reported no checksums"
 
 # what the guest wrote is on the image, byte for byte
-onimg=$(dd if=$img bs=65536 skip=768 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
+onimg=$(md5_of $img 64K 768 64)
 [ "$onimg" = "$raw" ] || fail "the image holds $onimg at 48 MiB, the guest wrote $raw"
 log "raw data on the image: $onimg, as the guest wrote it"
 after=$(du -k $img | cut -f1)
@@ -65,27 +51,26 @@ log "image allocation: $before KiB before, $after KiB after the guest's discard 
 # the device's counters, logged when it went with the guest
 done1=$(blkback_done_line "$LAST_DOMID")
 log "lpar-blkback: $done1"
-flushes=$(echo "$done1" | sed -n 's/.* flushes=\([0-9]*\).*/\1/p')
-discards=$(echo "$done1" | sed -n 's/.* discards=\([0-9]*\).*/\1/p')
+flushes=$(field "$done1" flushes)
+discards=$(field "$done1" discards)
 [ "${flushes:-0}" -ge 1 ] || fail "no flush reached lpar-blkback (sync with feature-flush-cache)"
 [ "${discards:-0}" -ge 1 ] || fail "no discard reached lpar-blkback"
 
 boot blkverify "$OUT/console-2.log"
-files2=$(grep -a "^LAB-BLK files" "$OUT/console-2.log" | tr -d '\r')
+files2=$(con_line "$OUT/console-2.log" "LAB-BLK files")
 [ "$files1" = "$files2" ] || fail "files changed across boots: '$files1' then '$files2'"
 log "files after a second boot: $files2 (same)"
 
 # PVH, with a second disk read-only: the same files; writes refused
 dd if=/dev/urandom of=/tmp/ro.img bs=1M count=8 2>/dev/null
-rosum=$(dd if=/tmp/ro.img bs=65536 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+rosum=$(md5_of /tmp/ro.img 64K 0 16)
 rodisk="format=raw, vdev=xvdb, access=ro, script=lpar-blkback, target=/tmp/ro.img"
 boot blkverify "$OUT/console-3.log" pvh "\"$disk\", \"$rodisk\""
-files3=$(grep -a "^LAB-BLK files" "$OUT/console-3.log" | tr -d '\r')
+files3=$(con_line "$OUT/console-3.log" "LAB-BLK files")
 [ "$files1" = "$files3" ] || fail "PVH guest sees other files: '$files3'"
-grep -a -q "^LAB-BLK ro-disk ro=1 write=refused md5=$rosum" "$OUT/console-3.log" ||
+con_line "$OUT/console-3.log" "LAB-BLK ro-disk ro=1 write=refused md5=$rosum" >/dev/null ||
     fail "the read-only disk was not read-only, or not its contents (console-3.log)"
-[ "$(dd if=/tmp/ro.img bs=65536 count=16 2>/dev/null | md5sum | cut -d' ' -f1)" = "$rosum" ] ||
-    fail "the read-only image changed"
+[ "$(md5_of /tmp/ro.img 64K 0 16)" = "$rosum" ] || fail "the read-only image changed"
 log "PVH guest: same files; the read-only disk refused writes and is unchanged"
 
 log "PASS"

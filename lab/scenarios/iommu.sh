@@ -2,6 +2,7 @@
 # description: AMD IOMMU on: virt_caps has pv_directio/hvm_directio, 00:04.0 becomes pci-assignable
 # machine: iommu
 # timeout: 60
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 BDF=0000:00:04.0

@@ -2,6 +2,7 @@
 # description: a PVH domU boots, runs the default workload, powers off
 # machine: plain
 # timeout: 480
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 cfg=$(guest_cfg pvh-guest pvh)

@@ -2,13 +2,10 @@
 # description: failed creates roll back: no domain, cpupool, CPU loss, xenstore node or record left (injected faults, a kernel that is not one, an owned CPU)
 # machine: plain
 # timeout: 180
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
-# lpar's log (libxl's verbose log and the monitor's notes) comes back in $OUT
-save_lpar_log() { cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true; }
-trap save_lpar_log EXIT
-trap 'save_lpar_log; exit 143' TERM
+require_cmd lpar
 UUID=0b5c3f0e-1111-4222-8333-444455556666
 mkcfg() { # NAME KERNEL [LINE...]
     local name=$1 kernel=$2 cfg=$OUT/$1.cfg

@@ -2,65 +2,45 @@
 # description: a malicious frontend (hostile-blkfront: bad handshakes, unknown ops, bad segments and ranges, foreign grants, garbage, racing slot rewrites, an event storm, req_prod overruns), then honest x86_32-abi and x86_64-abi rings (write, read back, flush), on lpar-blkback while a well-behaved PV guest writes files; every case is refused or the ring declared broken, the daemon keeps running with bounded memory and logs its refusals, the good guest's files verify after a second boot, no image changes outside what was legitimately written
 # machine: plain
 # timeout: 600
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar-blkback >/dev/null || fail "lpar-blkback is not installed in dom0 (lab/run --install-root)"
-cpio -t <"$GUEST_RAMDISK" 2>/dev/null | grep -q 'usr/bin/hostile-blkfront$' ||
-    fail "the guest image has no /usr/bin/hostile-blkfront (lab/run --install-root DIR, DIR from make install)"
+require_cmd lpar-blkback
+require_guest_prog hostile-blkfront
 
 good=/tmp/good.img bad=/tmp/hostile.img canary=/tmp/canary.img
 hname=blk-hostile gname=blk-good
 legit=2048            # hostile-blkfront's one honest 4 KiB write (sectors)
-bb="" sampler="" hpid="" gpid="" hid="" gid=""
+sampler="" hpid="" gpid="" hid="" gid=""
 problems=
 problem() { log "PROBLEM: $*"; problems="$problems
   $*"; }
 
-# Afterwards the kernel's blkback serves this dom0 again, for the
-# scenarios that follow in the same boot.
+# (clean-ups run newest first: this before lpar-blkback's own, so that
+# the guests go while it still serves their backends)
 finish() {
     # what tells the story first: a timeout's KILL may follow soon
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null
+    cp "$BLKBACK_LOG" "$OUT/lpar-blkback.log" 2>/dev/null
     lpar-blkback --stats >"$OUT/stats-end.json" 2>&1
     [ -f "$OUT/console-hostile.log" ] || guest_console $hname "$OUT/console-hostile.log" 2>/dev/null
     [ -f "$OUT/console-good-1.log" ] || guest_console $gname "$OUT/console-good-1.log" 2>/dev/null
     [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-    # the guests go while lpar-blkback still serves their backends
     xl destroy $hname 2>/dev/null
     xl destroy $gname 2>/dev/null
-    [ -n "$bb" ] && kill "$bb" 2>/dev/null && wait "$bb" 2>/dev/null
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null
     xl dmesg >"$OUT/xl-dmesg.txt" 2>&1
-    modprobe xen-blkback
 }
-trap finish EXIT
-trap 'finish; exit 143' TERM
 
 # md5 of LEN 4 KiB blocks of FILE from block SKIP (LEN empty: to the end)
 blocks_md5() { # FILE SKIP [LEN]
-    if [ -n "${3:-}" ]; then
-        dd if="$1" bs=4096 skip="$2" count="$3" 2>/dev/null | md5sum | cut -d' ' -f1
-    else
-        dd if="$1" bs=4096 skip="$2" 2>/dev/null | md5sum | cut -d' ' -f1
-    fi
+    md5_of "$1" 4096 "$2" "${3:-}"
 }
-# poll (once a second) until CMD succeeds, at most TIMEOUT seconds
-wait_until() { # TIMEOUT CMD...
-    local t=$1
-    shift
-    while ! "$@" 2>/dev/null; do
-        t=$((t - 1))
-        [ $t -ge 0 ] || return 1
-        sleep 1
-    done
-}
-hostile_ready() { [ "$(xenstore-read /local/domain/$hid/data/lab-hostile)" = ready ]; }
+hostile_ready() { [ "$(xenstore-read /local/domain/$hid/data/lab-hostile 2>/dev/null)" = ready ]; }
 hostile_plugged_or_gone() {
-    [ "$(xenstore-read /local/domain/0/backend/vbd/$hid/51712/hotplug-status)" = connected ] ||
+    [ "$(xenstore-read /local/domain/0/backend/vbd/$hid/51712/hotplug-status 2>/dev/null)" = connected ] ||
         ! domain_exists $hname
 }
 hostile_ready_or_gone() { hostile_ready || ! domain_exists $hname; }
-good_connected() { [ "$(xenstore-read /local/domain/0/backend/vbd/$gid/51712/state)" = 4 ]; }
+good_connected() { [ "$(xenstore-read /local/domain/0/backend/vbd/$gid/51712/state 2>/dev/null)" = 4 ]; }
 good_connected_or_gone() { good_connected || ! domain_exists $gname; }
 have_domid() { eval "$1=\$(domid $2)"; eval "[ -n \"\$$1\" ]"; }
 # VmRSS (KiB) and open fds of the daemon
@@ -69,15 +49,13 @@ rss() {
     local k v
     while read -r k v _; do
         [ "$k" = VmRSS: ] && { echo "$v"; return; }
-    done <"/proc/$bb/status"
+    done <"/proc/$BLKBACK_PID/status"
 }
-fds() { set -- /proc/"$bb"/fd/*; echo $#; }
+fds() { set -- /proc/"$BLKBACK_PID"/fd/*; echo $#; }
 
-if lsmod | grep -q '^xen_blkback'; then must rmmod xen-blkback; fi
-lpar-blkback >/var/log/lpar-blkback.log 2>&1 &
-bb=$!
-sleep 1
-kill -0 $bb 2>/dev/null || { cat /var/log/lpar-blkback.log; fail "lpar-blkback exited at once"; }
+blkback_start
+cleanup_add finish
+bb=$BLKBACK_PID
 
 # the good guest's disk as in blkback-pv, but sparse (nothing here looks
 # at its allocation); the hostile one and a canary that nobody attaches
@@ -104,7 +82,7 @@ log "lpar-blkback pid $bb: VmRSS $rss0 KiB, $fds0 fds before the guests"
             cp /run/lpar/blkback-stats.json "$OUT/stats-hostile.json.tmp" &&
                 mv "$OUT/stats-hostile.json.tmp" "$OUT/stats-hostile.json"
         fi
-        sleep 1
+        command sleep 1     # pacing a sampler: not a wait
     done >"$OUT/rss.log"
 ) &
 sampler=$!
@@ -124,26 +102,26 @@ gcfg=$(guest_cfg $gname pv workload=blkcheck memory=192 "disk=[ \"$gdisk\" ]")
 ( xl_create_and_wait "$hcfg" 300 "$OUT/console-hostile.log"; echo $? >"$OUT/hostile.rc" ) \
     >"$OUT/hostile-create.log" 2>&1 &
 hpid=$!
-wait_until 60 have_domid hid $hname || { cat "$OUT/hostile-create.log"; fail "the hostile guest was not created"; }
+wait_for 60 "the hostile guest's domid" have_domid hid $hname || { cat "$OUT/hostile-create.log"; fail "the hostile guest was not created"; }
 # one hotplug script at a time: two at once on a loaded host ran into
 # libxl's hotplug timeout
-wait_until 120 hostile_plugged_or_gone
+wait_xs 120 "the hostile guest's disk plugged" /local/domain/0/backend/vbd/$hid hostile_plugged_or_gone
 ( xl_create_and_wait "$gcfg" 300 "$OUT/console-good-1.log"; echo $? >"$OUT/good.rc" ) \
     >"$OUT/good-create.log" 2>&1 &
 gpid=$!
-wait_until 60 have_domid gid $gname || { cat "$OUT/good-create.log"; fail "the good guest was not created"; }
+wait_for 60 "the good guest's domid" have_domid gid $gname || { cat "$OUT/good-create.log"; fail "the good guest was not created"; }
 log "hostile guest is domid $hid, good guest domid $gid"
 
 # 2. once the hostile guest is ready and the good guest's disk connected,
 # the hostile guest is let loose, while the good one writes
-wait_until 240 hostile_ready_or_gone
+wait_xs 240 "the hostile guest ready" /local/domain/$hid/data hostile_ready_or_gone
 if ! hostile_ready; then
     guest_console $hname "$OUT/console-hostile.log"
-    tail -n 30 "$OUT/console-hostile.log"; tail -n 20 /var/log/lpar-blkback.log
+    tail -n 30 "$OUT/console-hostile.log"; tail -n 20 "$BLKBACK_LOG"
     fail "the hostile guest never said ready (console-hostile.log)"
 fi
 log "hostile guest connected and ready; VmRSS $(rss) KiB"
-wait_until 240 good_connected_or_gone
+wait_xs 240 "the good guest's disk connected" /local/domain/0/backend/vbd/$gid good_connected_or_gone
 good_connected || log "NOTE: the good guest's disk is not connected (gone already?): the attacks may not overlap its I/O"
 go=/local/domain/$hid/data/lab-hostile-go
 if xenstore-write $go 1 && xenstore-chmod $go "b$hid"; then
@@ -161,8 +139,8 @@ cat "$OUT/good-create.log" "$OUT/hostile-create.log"
 [ "$(cat "$OUT/hostile.rc" 2>/dev/null)" = 0 ] || problem "hostile-blkfront did not end with rc=0 (console-hostile.log)"
 
 # 3. the daemon lives, and what the hostile guest saw
-kill -0 $bb 2>/dev/null || { tail -n 40 /var/log/lpar-blkback.log; fail "lpar-blkback died (see lpar-blkback.log)"; }
-grep -a "LAB-HOSTILE" "$OUT/console-hostile.log" | tr -d '\r' >"$OUT/hostile.txt"
+kill -0 $bb 2>/dev/null || { tail -n 40 "$BLKBACK_LOG"; fail "lpar-blkback died (see lpar-blkback.log)"; }
+con_lines "$OUT/console-hostile.log" LAB-HOSTILE >"$OUT/hostile.txt"
 grep "case=\|summary\|done rc\|pattern md5\|disk sectors" "$OUT/hostile.txt"
 grep -q "LAB-HOSTILE done rc=0" "$OUT/hostile.txt" || problem "hostile-blkfront did not finish cleanly"
 grep "verdict=BAD" "$OUT/hostile.txt" | sed 's/^/BAD: /'
@@ -175,18 +153,18 @@ for abi in x86_32-abi x86_64-abi; do
         problem "the honest $abi case (write, read back, flush) did not succeed"
 done
 # (x86_64-abi is this daemon's native layout, and logged as native)
-grep -q "vbd $hid/51712: connected: .*, x86_32-abi ABI" /var/log/lpar-blkback.log ||
+grep -q "vbd $hid/51712: connected: .*, x86_32-abi ABI" "$BLKBACK_LOG" ||
     problem "lpar-blkback never logged a connection with the x86_32-abi ABI"
 
 # refusals in the log and in the statistics
 blkback_done_line "$hid" >/dev/null
-hlog=$(grep "vbd $hid/51712: " /var/log/lpar-blkback.log)
+hlog=$(grep "vbd $hid/51712: " "$BLKBACK_LOG")
 nref=$(echo "$hlog" | grep -c "refused request")
 log "log: $nref refusal line(s) for vbd $hid/51712 (the daemon logs the first 10)"
 echo "$hlog" | grep "refused request\|impossible\|cannot\|unknown protocol\|connected\|done" | head -n 40
 hdone=$(echo "$hlog" | grep "done: " | tail -n 1)
-href=$(echo "$hdone" | sed -n 's/.* refused=\([0-9]*\).*/\1/p')
-hioerr=$(echo "$hdone" | sed -n 's/.* io_errors=\([0-9]*\).*/\1/p')
+href=$(field "$hdone" refused)
+hioerr=$(field "$hdone" io_errors)
 # error answers the hostile guest counted: one per case, the garbage ring's
 # errors= each
 herr=$(awk '/case=/ && /status=-[0-9]/ && !/case=garbage-slots/ { n++ }
@@ -199,7 +177,7 @@ log "hostile vbd: refused=${href:-?} io_errors=${hioerr:-?}; the guest counted $
 [ "${href:-0}" -ge 1 ] || problem "the hostile vbd's last line counts no refusal: $hdone"
 # hostile-blkfront offers no persistent grants: what it moved, the honest
 # ABI cases' pages among it, went by grant copy
-hcopies=$(echo "$hdone" | sed -n 's/.* grant_copies=\([0-9]*\).*/\1/p')
+hcopies=$(field "$hdone" grant_copies)
 log "hostile vbd (no feature-persistent): grant_copies=${hcopies:-?}"
 [ "${hcopies:-0}" -ge 1 ] || problem "no grant copy for the frontend without persistent grants: $hdone"
 if [ -s "$OUT/stats-hostile.json" ]; then
@@ -220,7 +198,7 @@ echo "$gdone" | grep -q " refused=0 io_errors=0 " || problem "the good guest's v
 # fds of three looks, as the daemon opens its statistics file each second)
 sleep 2
 rss1=$(rss) fds1=$(fds)
-for i in 1 2; do
+for _ in 1 2; do
     sleep 1
     n=$(fds)
     [ "$n" -lt "$fds1" ] && fds1=$n
@@ -251,8 +229,8 @@ else
     problem "the hostile image's legit page is $now_legit (was $bad_legit), the guest wrote ${pat:-nothing}"
 fi
 [ "$(blocks_md5 $canary 0)" = "$canary_md5" ] || problem "the canary image nobody attached changed"
-raw=$(grep -a "^LAB-BLK raw md5=" "$OUT/console-good-1.log" | tr -d '\r' | sed 's/.*md5=\([0-9a-f]*\).*/\1/')
-files1=$(grep -a "^LAB-BLK files" "$OUT/console-good-1.log" | tr -d '\r')
+raw=$(con_value "$OUT/console-good-1.log" "LAB-BLK raw md5=" md5)
+files1=$(con_line "$OUT/console-good-1.log" "LAB-BLK files")
 onimg=$(blocks_md5 $good 12288 1024)
 [ -n "$raw" ] && [ "$onimg" = "$raw" ] || problem "the good image holds $onimg at 48 MiB, the guest wrote ${raw:-nothing}"
 log "good guest: raw data on the image as written ($onimg); $files1"
@@ -260,7 +238,7 @@ log "good guest: raw data on the image as written ($onimg); $files1"
 # 6. the good guest's files after a second boot
 cfg=$(guest_cfg $gname pv workload=blkverify memory=192 "disk=[ \"$gdisk\" ]")
 if xl_create_and_wait "$cfg" 240 "$OUT/console-good-2.log"; then
-    files2=$(grep -a "^LAB-BLK files" "$OUT/console-good-2.log" | tr -d '\r')
+    files2=$(con_line "$OUT/console-good-2.log" "LAB-BLK files")
     [ -n "$files1" ] && [ "$files1" = "$files2" ] || problem "files changed across boots: '$files1' then '$files2'"
     log "good guest, second boot: $files2 (same)"
 else
@@ -269,10 +247,10 @@ fi
 kill -0 $bb 2>/dev/null || problem "lpar-blkback died after the hostile guest"
 
 # when each vbd was connected, for the overlap
-grep "connected\|disconnected\|done: " /var/log/lpar-blkback.log | sed 's/^/  /' | tail -n 30
+grep "connected\|disconnected\|done: " "$BLKBACK_LOG" | sed 's/^/  /' | tail -n 30
 # seconds of the day of the first (or last) log line matching RE
 logtime() { # RE first|last
-    grep "$1" /var/log/lpar-blkback.log | { if [ "$2" = first ]; then head -n 1; else tail -n 1; fi; } |
+    grep "$1" "$BLKBACK_LOG" | { if [ "$2" = first ]; then head -n 1; else tail -n 1; fi; } |
         awk '{ split($2, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] }'
 }
 a0=$(logtime "vbd $hid/51712: refused request" first) a1=$(logtime "vbd $hid/51712: done: " last)

@@ -3,54 +3,41 @@
 # machine: plain
 # timeout: 420
 # Artifacts: console-hotplug.log, lpar-blkback.log, backend-nodes.txt.
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar-blkback >/dev/null || fail "lpar-blkback is not installed in dom0 (lab/run --install-root)"
+require_cmd lpar-blkback
 BOOT=240        # seconds the guest may take to show its first disk
 WAIT=60         # seconds a hot attach or detach may take to reach the guest
 name=hotplug
 console=$XEN_CONSOLE_LOG_DIR/guest-$name.log
-bb=
 finish() {
-    [ -f "$console" ] && cp "$console" "$OUT/console-$name.log"
     xenstore-ls -f /local/domain/0/backend/vbd >"$OUT/backend-nodes.txt" 2>&1
     domain_exists $name && xl destroy $name
-    [ -n "$bb" ] && kill "$bb" 2>/dev/null && wait "$bb" 2>/dev/null
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null || true
     rm -f /tmp/hot1.img /tmp/hot2.img
-    modprobe xen-blkback
 }
-trap finish EXIT
-trap 'finish; exit 143' TERM
-
-rmmod xen-blkback 2>/dev/null
-lpar-blkback >/var/log/lpar-blkback.log 2>&1 &
-bb=$!
-sleep 1
-kill -0 $bb 2>/dev/null || { cat /var/log/lpar-blkback.log; fail "lpar-blkback exited at once"; }
+blkback_start
+# (clean-ups run newest first: the guest goes while the daemon still
+# serves it)
+cleanup_add finish
 
 # Two images whose first MiB is random (the guest's devwatch reports the
 # md5 of each disk's first MiB when it appears).
-mkimg() { # FILE
-    dd if=/dev/urandom of="$1" bs=65536 count=16 2>/dev/null
-    truncate -s 16M "$1"
-    dd if="$1" bs=65536 count=16 2>/dev/null | md5sum | cut -d' ' -f1
-}
-sum1=$(mkimg /tmp/hot1.img)
-sum2=$(mkimg /tmp/hot2.img)
+sum1=$(random_image /tmp/hot1.img 16M)
+sum2=$(random_image /tmp/hot2.img 16M)
 spec() { echo "format=raw, vdev=$1, access=rw, script=lpar-blkback, target=$2"; }
 
 cfg=$(guest_cfg $name pv workload=devwatch memory=128 "disk=[ \"$(spec xvda /tmp/hot1.img)\" ]")
 must xl create "$cfg"
 id=$(domid $name) || fail "$name did not start"
-wait_console "^LAB-DISK xvda .*md5=$sum1" $BOOT "xvda with hot1's contents"
+wait_console "LAB-DISK xvda *md5=$sum1" $BOOT "xvda with hot1's contents"
 wait_devs "LAB-DEVS blocks=xvda nets=none" $WAIT "xvda"
 
 for round in 1 2; do
     log "+ xl block-attach $name '$(spec xvdb /tmp/hot2.img)' (round $round)"
     timeout 120 xl block-attach $name "$(spec xvdb /tmp/hot2.img)" || fail "xl block-attach failed (round $round)"
     wait_devs "LAB-DEVS blocks=xvda,xvdb nets=none" $WAIT "xvdb attached (round $round)"
-    wait_console "^LAB-DISK xvdb .*md5=$sum2" $WAIT "xvdb with hot2's contents (round $round)"
+    wait_console "LAB-DISK xvdb *md5=$sum2" $WAIT "xvdb with hot2's contents (round $round)"
     before=$(blkback_done_count "$id/51728")
     log "+ xl block-detach $name xvdb (round $round)"
     timeout 120 xl block-detach $name xvdb || fail "xl block-detach failed or hung (round $round)"
@@ -77,5 +64,5 @@ wait_domain_gone $name 60 || fail "$name still there after destroy"
 line=$(blkback_done_line "$id/51712") || fail "lpar-blkback, xvda of domain $id: $line"
 log "lpar-blkback: ${line#*info: }"
 echo "$line" | grep -q " io_errors=0 " || fail "I/O errors on xvda: $line"
-kill -0 $bb 2>/dev/null || fail "lpar-blkback died"
+kill -0 "$BLKBACK_PID" 2>/dev/null || fail "lpar-blkback died"
 log "PASS"

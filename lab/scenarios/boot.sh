@@ -2,6 +2,7 @@
 # description: dom0 is up under Xen; xl info shows hvm and hap in virt_caps
 # machine: plain
 # timeout: 60
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 must xl info >"$OUT/xl-info.txt"

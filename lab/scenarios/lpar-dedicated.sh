@@ -2,13 +2,10 @@
 # description: a dedicated partition owns its CPU: own cpupool and 1:1 affinity per xl cpupool-list/vcpu-list; owned CPUs and emptying Pool-0 are refused; CPUs come back
 # machine: plain
 # timeout: 180
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
-# lpar's log (libxl's verbose log and the monitor's notes) comes back in $OUT
-save_lpar_log() { cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true; }
-trap save_lpar_log EXIT
-trap 'save_lpar_log; exit 143' TERM
+require_cmd lpar
 mkcfg() { # NAME CPUS
     cat >"$OUT/$1.cfg" <<CFG
 name = "$1"

@@ -2,13 +2,10 @@
 # description: lpar create -n and xl -N create print the same libxl JSON for the same config (PV, PVH, HVM, devices)
 # machine: plain
 # timeout: 60
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
-# lpar's log (libxl's verbose log and the monitor's notes) comes back in $OUT
-save_lpar_log() { cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true; }
-trap save_lpar_log EXIT
-trap 'save_lpar_log; exit 143' TERM
+require_cmd lpar
 n=0
 for type in pv pvh hvm; do
     n=$((n + 1))

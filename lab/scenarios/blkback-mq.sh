@@ -2,26 +2,14 @@
 # description: Linux's xen-blkfront on lpar-blkback with 2 queues of 4-page rings, 64-segment indirect requests and persistent grants, as the guest's /sys/block/xvda shows them; I/O from two vCPUs at once reads back; grants mapped once and kept; then, offered barriers instead of flushes (--no-flush-cache), blkfront's barrier writes land on the image
 # machine: plain
 # timeout: 500
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar-blkback >/dev/null || fail "lpar-blkback is not installed in dom0 (lab/run --install-root)"
+require_cmd lpar-blkback
 img=/tmp/mq.img
-bb=
-finish() {
-    [ -n "$bb" ] && kill "$bb" 2>/dev/null && wait "$bb" 2>/dev/null
-    cp /var/log/lpar-blkback.log "$OUT/lpar-blkback.log" 2>/dev/null || true
-    rm -f $img
-    modprobe xen-blkback
-}
-trap finish EXIT
-trap 'finish; exit 143' TERM
-
-
-rmmod xen-blkback 2>/dev/null
-lpar-blkback >/var/log/lpar-blkback.log 2>&1 &
-bb=$!
-sleep 1
-kill -0 $bb 2>/dev/null || { cat /var/log/lpar-blkback.log; fail "lpar-blkback exited at once"; }
+drop_image() { rm -f $img; }
+cleanup_add drop_image
+blkback_start
 
 dd if=/dev/zero of=$img bs=1M count=64 2>/dev/null
 disk="format=raw, vdev=xvda, access=rw, script=lpar-blkback, target=$img"
@@ -32,15 +20,15 @@ xl_create_and_wait "$cfg" 240 "$OUT/console.log" || {
     tail -n 20 /var/log/lpar-blkback.log
     fail "the guest did not finish (see console.log)"
 }
-grep -a "LAB-MQ" "$OUT/console.log" | tr -d '\r'
-grep -a -q "LAB-MQ FAIL" "$OUT/console.log" && fail "the guest's check failed"
-grep -a -q "^LAB-MQ ok" "$OUT/console.log" || fail "the guest did not finish its check"
+con_lines "$OUT/console.log" LAB-MQ
+con_line "$OUT/console.log" "LAB-MQ FAIL" && fail "the guest's check failed"
+con_line "$OUT/console.log" "LAB-MQ ok" >/dev/null || fail "the guest did not finish its check"
 
 # what the guest's blkfront negotiated, as it shows it
-line=$(grep -a "^LAB-MQ queues=" "$OUT/console.log" | tr -d '\r')
+line=$(con_line "$OUT/console.log" "LAB-MQ queues=")
 echo "$line" | grep -q "queues=2 " || fail "the guest has not 2 queues: $line"
 echo "$line" | grep -q "max_segments=64 " || fail "indirect requests of 64 segments not negotiated: $line"
-dm=$(grep -a "^LAB-MQ dmesg:" "$OUT/console.log" | tr -d '\r')
+dm=$(con_line "$OUT/console.log" "LAB-MQ dmesg:")
 echo "$dm" | grep -q "persistent grants: enabled" || fail "persistent grants not negotiated: $dm"
 echo "$dm" | grep -q "indirect descriptors: enabled" || fail "indirect descriptors not negotiated: $dm"
 
@@ -49,18 +37,16 @@ grep -q "connected: 2 queue(s) of 4 ring page(s)" /var/log/lpar-blkback.log ||
     fail "lpar-blkback did not connect 2 queues of 4 pages (see lpar-blkback.log)"
 
 # what the guest wrote from each vCPU is on the image
-a=$(grep -a "^LAB-MQ a=" "$OUT/console.log" | tr -d '\r' | sed 's/.* a=\([0-9a-f]*\) .*/\1/')
-b=$(grep -a "^LAB-MQ a=" "$OUT/console.log" | tr -d '\r' | sed 's/.* b=\([0-9a-f]*\) .*/\1/')
-[ "$(dd if=$img bs=1M skip=8 count=8 2>/dev/null | md5sum | cut -d' ' -f1)" = "$a" ] ||
-    fail "the image at 8 MiB is not what vCPU 0 wrote"
-[ "$(dd if=$img bs=1M skip=24 count=8 2>/dev/null | md5sum | cut -d' ' -f1)" = "$b" ] ||
-    fail "the image at 24 MiB is not what vCPU 1 wrote"
+a=$(con_value "$OUT/console.log" "LAB-MQ a=" a)
+b=$(con_value "$OUT/console.log" "LAB-MQ a=" b)
+[ -n "$a" ] && [ "$(md5_of $img 1M 8 8)" = "$a" ] || fail "the image at 8 MiB is not what vCPU 0 wrote"
+[ -n "$b" ] && [ "$(md5_of $img 1M 24 8)" = "$b" ] || fail "the image at 24 MiB is not what vCPU 1 wrote"
 log "the image holds what both vCPUs wrote"
 
 # steady state: grants are mapped once and kept; requests need none
 done=$(blkback_done_line "$LAST_DOMID")
 log "lpar-blkback: $done"
-val() { echo "$done" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+val() { field "$done" "$1"; }
 reqs=$(( $(val reads) + $(val writes) + $(val flushes) ))
 maps=$(val grant_maps)
 copies=$(val grant_copies)
@@ -74,22 +60,20 @@ log "grant maps per request: $maps over $reqs requests, every one kept (no unmap
 
 # Barriers: a backend without feature-flush-cache but with feature-barrier
 # gets blkfront's flushes and FUA writes as BLKIF_OP_WRITE_BARRIER.
-kill $bb && wait $bb
-lpar-blkback --no-flush-cache >>/var/log/lpar-blkback.log 2>&1 &
-bb=$!
-sleep 1
+blkback_stop
+blkback_start --no-flush-cache
 dd if=/dev/zero of=$img bs=1M count=64 2>/dev/null
 cfg=$(guest_cfg blk-barrier pv workload=blkcheck memory=192 "disk=[ \"$disk\" ]")
 xl_create_and_wait "$cfg" 240 "$OUT/console-barrier.log" || {
     tail -n 20 /var/log/lpar-blkback.log
     fail "the barrier guest did not finish (see console-barrier.log)"
 }
-grep -a "LAB-BLK" "$OUT/console-barrier.log" | tr -d '\r'
-grep -a -q "LAB-BLK FAIL" "$OUT/console-barrier.log" && fail "the guest's check failed with barriers"
+con_lines "$OUT/console-barrier.log" LAB-BLK
+con_line "$OUT/console-barrier.log" "LAB-BLK FAIL" && fail "the guest's check failed with barriers"
 grep -a "blkfront: xvda" "$OUT/console-barrier.log" | grep -q "barrier: enabled" ||
     fail "blkfront did not take barriers (console-barrier.log)"
-raw=$(grep -a "^LAB-BLK raw md5=" "$OUT/console-barrier.log" | tr -d '\r' | sed 's/.*md5=\([0-9a-f]*\).*/\1/')
-[ "$(dd if=$img bs=65536 skip=768 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" = "$raw" ] ||
+raw=$(con_value "$OUT/console-barrier.log" "LAB-BLK raw md5=" md5)
+[ -n "$raw" ] && [ "$(md5_of $img 64K 768 64)" = "$raw" ] ||
     fail "the image does not hold what the guest wrote with barriers"
 done=$(blkback_done_line "$LAST_DOMID")
 log "lpar-blkback: $done"

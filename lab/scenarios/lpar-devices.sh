@@ -2,19 +2,16 @@
 # description: lpar block-attach/-detach/-list and network-attach/-detach/-list on a running PV partition, seen by the guest's own xen-blkfront and xen-netfront, agreeing with xl; bad device arguments refused; nothing left after destroy
 # machine: plain
 # timeout: 600
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
+require_cmd lpar
 BOOT=240        # seconds the guest may take to show its first device
 WAIT=60         # seconds a hot (de)attach may take to reach the guest
 name=devs
 console=$XEN_CONSOLE_LOG_DIR/guest-$name.log
-save_logs() {
-    cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true
-    [ -f "$console" ] && cp "$console" "$OUT/console-$name.log"
-    xenstore-ls -f /local/domain/0/backend >"$OUT/backend-nodes.txt" 2>&1
-    cp /var/log/xen/xen-hotplug.log "$OUT/" 2>/dev/null || true
-}
+backend_nodes() { xenstore-ls -f /local/domain/0/backend >"$OUT/backend-nodes.txt" 2>&1; }
+cleanup_add backend_nodes
 # A device command that hangs: say what runs and where the backends are,
 # then fail (the scenario's own timeout would say nothing).
 within() { # SECS COMMAND...
@@ -28,36 +25,20 @@ within() { # SECS COMMAND...
     tail -n 30 /var/log/xen/xen-hotplug.log 2>/dev/null
     return 1
 }
-trap save_logs EXIT
-trap 'save_logs; exit 143' TERM
 
 # The bridge xl.cfg's vif names (the stock vif-bridge script adds to it).
 must brctl addbr xenbr0
 must ip link set xenbr0 up
 
 # Two raw images with known contents: the first MiB of each is random.
-mkimg() { # FILE
-    dd if=/dev/urandom of="$1" bs=65536 count=16 2>/dev/null
-    truncate -s 8M "$1"
-    dd if="$1" bs=65536 count=16 2>/dev/null | md5sum | cut -d' ' -f1
-}
-sum1=$(mkimg /tmp/disk1.img)
-sum2=$(mkimg /tmp/disk2.img)
+sum1=$(random_image /tmp/disk1.img 8M)
+sum2=$(random_image /tmp/disk2.img 8M)
 
 # The guest's workload reports its disks and interfaces on the console
 # (lab/guest/workloads/devwatch).
-cat >"$OUT/$name.cfg" <<CFG
-name = "$name"
-type = "pv"
-kernel = "$GUEST_KERNEL"
-ramdisk = "$GUEST_RAMDISK"
-extra = "console=hvc0 lab.workload=devwatch"
-memory = 128
-tsc_mode = "native"
-vcpus = 1
-disk = [ "format=raw, vdev=xvda, access=rw, target=/tmp/disk1.img" ]
-vif = [ "mac=00:16:3e:4c:50:01, bridge=xenbr0" ]
-CFG
+cfg=$(guest_cfg $name pv workload=devwatch memory=128 on_poweroff= on_reboot= on_crash= \
+    'disk=[ "format=raw, vdev=xvda, access=rw, target=/tmp/disk1.img" ]' \
+    'vif=[ "mac=00:16:3e:4c:50:01, bridge=xenbr0" ]')
 
 # wait_console, devs_now, wait_devs: lib.sh (on $name and $console)
 # Rows of a block-list/network-list (without the heading) from lpar and
@@ -70,16 +51,16 @@ agree() { # KIND N
     [ "$(rows <"$OUT/xl-$1-list.txt")" = "$2" ] || fail "xl $1-list shows $(rows <"$OUT/xl-$1-list.txt") rows, not $2"
 }
 
-within 120 lpar create "$OUT/$name.cfg" || fail "lpar create failed"
+within 120 lpar create "$cfg" || fail "lpar create failed"
 id=$(domid $name)
-wait_console "^LAB-DISK xvda .*md5=$sum1" $BOOT "xvda with disk1's contents, through xen-blkfront"
+wait_console "LAB-DISK xvda *md5=$sum1" $BOOT "xvda with disk1's contents, through xen-blkfront"
 wait_devs "LAB-DEVS blocks=xvda nets=eth0" $WAIT "xvda and eth0"
 agree block 1
 agree network 1
 
 # --- disks ------------------------------------------------------------------
 within 120 lpar block-attach $name "format=raw, vdev=xvdb, access=ro, target=/tmp/disk2.img" || fail "lpar block-attach failed"
-wait_console "^LAB-DISK xvdb .*ro=1 md5=$sum2" $WAIT "xvdb, read-only, with disk2's contents"
+wait_console "LAB-DISK xvdb *ro=1 md5=$sum2" $WAIT "xvdb, read-only, with disk2's contents"
 wait_devs "LAB-DEVS blocks=xvda,xvdb nets=eth0" $WAIT "xvdb attached"
 agree block 2
 grep -q "^xvdb .* ro .*disk2.img" "$OUT/lpar-block-list.txt" || fail "lpar block-list does not show xvdb ro on disk2.img"
@@ -120,9 +101,10 @@ agree network 1
 # --- destroy: no backend, loop device or vif left behind ---------------------
 must lpar destroy $name
 wait_domain_gone $name 60 || fail "$name still there after destroy"
-sleep 1
-left=$(xenstore-ls -f /local/domain/0/backend 2>/dev/null | grep "/$id/" | head -n 5)
-[ -z "$left" ] || fail "backend nodes left for domain $id: $left"
+backends_of() { xenstore-ls -f /local/domain/0/backend 2>/dev/null | grep "/$id/" | head -n 5; }
+no_backends() { [ -z "$(backends_of)" ]; }
+wait_for 10 "domain $id's backend nodes removed" no_backends ||
+    fail "backend nodes left for domain $id: $(backends_of)"
 losetup -a | tee "$OUT/losetup.txt"
 grep -q "disk[12].img" "$OUT/losetup.txt" && fail "a loop device still holds an image"
 bridge_ports | grep -q "vif$id\." && fail "a vif of domain $id is still on xenbr0: $(bridge_ports)"

@@ -2,20 +2,10 @@
 # description: PV and PVH partitions through lpar: create, list, pause, unpause, reboot (on_reboot=restart), shutdown, destroy; define and start by name; reboot follows on_reboot from the definition; xl sees the same
 # machine: plain
 # timeout: 900
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
-# lpar's log (libxl's verbose log and the monitor's notes) comes back in $OUT
-save_lpar_log() {
-    cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true
-    xl dmesg >"$OUT/xl-dmesg.txt" 2>&1
-    for f in "$XEN_CONSOLE_LOG_DIR"/guest-life-*.log; do
-        [ -f "$f" ] && cp "$f" "$OUT/console-${f##*/guest-}"
-    done
-}
-trap save_lpar_log EXIT
-trap 'save_lpar_log; exit 143' TERM
-
+require_cmd lpar
 # The guest's PID 1: a shell that obeys Xen's poweroff/reboot requests
 # (Linux runs /sbin/poweroff or /sbin/reboot for them, and busybox's
 # signal PID 1: USR2 = poweroff, TERM = reboot; it also waits for /proc),
@@ -24,80 +14,63 @@ trap 'save_lpar_log; exit 143' TERM
 # reboot while it boots) or lost, so every request below waits for the
 # marker first.
 waiter='mount -t proc proc /proc; p(){ poweroff -f;}; r(){ reboot -f;}; trap p USR2; trap r TERM; echo LPAR-GUEST-READY; while :; do sleep 1; done'
-mkcfg() { # NAME TYPE [LINE...]
-    local name=$1 type=$2 cfg=$OUT/$1.cfg
+# (memory 128; the on_* keys left out: xl's defaults, on_reboot = restart)
+mkcfg() { # NAME TYPE [KEY=VALUE...]
+    local name="$1" type="$2"
     shift 2
-    {
-        echo "name = \"$name\""
-        echo "type = \"$type\""
-        echo "kernel = \"$GUEST_KERNEL\""
-        echo "ramdisk = \"$GUEST_RAMDISK\""
-        echo "extra = 'console=hvc0 rdinit=/bin/sh -- -c \"$waiter\"'"
-        echo "memory = 128"
-        echo 'tsc_mode = "native"'   # as the lab's guests (lab/dom0/lib.sh)
-        for l in "$@"; do echo "$l"; done
-    } >"$cfg"
-    echo "$cfg"
+    guest_cfg "$name" "$type" "pid1=$waiter" memory=128 on_poweroff= on_reboot= on_crash= "$@"
 }
-state_of() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
-wait_state() { # NAME PATTERN SECS
-    local i=0
-    while [ $i -lt $(( $3 * 2 )) ]; do
-        case "$(state_of "$1")" in $2) return 0 ;; esac
-        sleep 0.5; i=$((i + 1))
-    done
+in_state() { # NAME PATTERN
+    # shellcheck disable=SC2254  # PATTERN is a pattern
+    case "$(domain_state "$1")" in $2) return 0 ;; esac
     return 1
 }
 # How many times NAME's PID 1 has said it is ready (xenconsoled appends
 # every boot of the same name to one log; the kernel's echo of its command
 # line does not count).
 ready_count() { # NAME
-    local f=$XEN_CONSOLE_LOG_DIR/guest-$1.log
+    local f
+    f=$(guest_log "$1")
     [ -f "$f" ] || { echo 0; return; }
     grep -a -v -i 'command line' "$f" | grep -a -c LPAR-GUEST-READY
 }
-wait_ready() { # NAME COUNT SECS
-    local i=0
-    while [ "$(ready_count "$1")" -lt "$2" ]; do
-        [ $i -lt "$3" ] || return 1
-        # a restart by lpar's monitor (on_reboot = restart, after the
-        # guest rebooted or Xen rebooted it) leaves a gap between the old
-        # domain and the new one: give it 20 s to come back
-        # (the monitor removes the old record before it makes the new
-        # domain, so only time tells)
-        j=0
-        while ! domain_exists "$1" && [ $j -lt 20 ]; do
-            sleep 1; j=$((j + 1))
-        done
-        if ! domain_exists "$1"; then
-            # say why, from lpar's monitor and from Xen
-            grep "partition $1 .*shut down" /var/log/lpar/lpar.log | tail -n 1
-            xl dmesg | grep -i "triple fault" | tail -n 3
-            log "$1 is gone while booting"
-            return 1
-        fi
-        sleep 1; i=$((i + 1))
-    done
-    log "$1: guest ready (boot $2) after ${i}s"
+# Ready COUNT times, or gone for good: a restart by lpar's monitor
+# (on_reboot = restart, after the guest rebooted or Xen rebooted it)
+# leaves a gap between the old domain and the new one, so gone means gone
+# for 20 s (the monitor removes the old record before it makes the new
+# domain, so only time tells).
+ready_or_gone() { # NAME COUNT
+    [ "$(ready_count "$1")" -ge "$2" ] && return 0
+    if domain_exists "$1"; then gone_since=""; return 1; fi
+    [ -n "$gone_since" ] || gone_since=$(now_cs)
+    [ $(( $(now_cs) - gone_since )) -ge 2000 ]
 }
-# Wait until NAME runs as a domain other than OLDID; print the new id.
-wait_new_domid() { # NAME OLDID SECS
-    local i=0 id
-    while [ $i -lt $(( $3 * 2 )) ]; do
-        id=$(domid "$1")
-        [ -n "$id" ] && [ "$id" != "$2" ] && { echo "$id"; return 0; }
-        sleep 0.5; i=$((i + 1))
-    done
+wait_ready() { # NAME COUNT SECS
+    gone_since=""
+    wait_for "$3" "$1: guest ready (boot $2)" ready_or_gone "$1" "$2" || return 1
+    [ "$(ready_count "$1")" -ge "$2" ] && return 0
+    # say why, from lpar's monitor and from Xen
+    grep "partition $1 .*shut down" /var/log/lpar/lpar.log | tail -n 1
+    xl dmesg | grep -i "triple fault" | tail -n 3
+    log "$1 is gone while booting"
     return 1
+}
+# NAME runs as a domain other than OLDID (its id in $new_id).
+new_domid() { # NAME OLDID
+    new_id=$(domid "$1") && [ "$new_id" != "$2" ]
 }
 record_domid() { # NAME: the domid lpar's record holds
     sed -n 's/.*"domid": *\([0-9]*\).*/\1/p' "/var/lib/lpar/run/$1.json" 2>/dev/null
 }
+record_is() { [ "$(record_domid "$1")" = "$2" ]; }
+no_record() { [ ! -e "/var/lib/lpar/run/$1.json" ]; }
 BOOT=240    # seconds a guest may take to boot under TCG
 
 for type in pv pvh; do
     name=life-$type
-    cfg=$(mkcfg $name $type "cpu_share = 80")
+    # (uncapped: the share is what lpar must keep; capped at 80% the
+    # guest only booted more slowly, and lpar-shares proves the caps)
+    cfg=$(mkcfg $name $type cpu_share=80 cpu_capped=0)
     must lpar create "$cfg"
     xl list "$name" || fail "$type: xl does not see $name"
     # Up first, then looked at: under QEMU TCG a PVH guest now and then
@@ -111,21 +84,21 @@ for type in pv pvh; do
     lpar list --json >"$OUT/list-$type.json"
     grep -q '"cpu_share": 80' "$OUT/list-$type.json" || fail "$type: list --json lacks the share"
     must lpar pause "$name"
-    wait_state "$name" '*p*' 10 || fail "$type: not paused per xl list"
+    wait_for 10 "$name paused" in_state "$name" '*p*' || fail "$type: not paused per xl list"
     must lpar unpause "$name"
-    wait_state "$name" '[r-][b-]-*' 10 || fail "$type: still paused per xl list"
+    wait_for 10 "$name running" in_state "$name" '[r-][b-]-*' || fail "$type: still paused per xl list"
 
     # reboot: on_reboot is not set, so "restart" (as in xl)
     must lpar reboot "$name"
-    id2=$(wait_new_domid "$name" "$id1" 60) || {
+    wait_for 60 "$name rebooted" new_domid "$name" "$id1" || {
         domain_exists "$name" && fail "$type: not rebooted within 60s"
         fail "$type: gone after reboot (on_reboot=restart expected)"
     }
+    id2=$new_id
     log "$type: rebooted as domain $id2"
     # the monitor records the new domain once libxl has built it
-    i=0
-    while [ "$(record_domid "$name")" != "$id2" ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
-    [ "$(record_domid "$name")" = "$id2" ] || fail "$type: lpar's record does not follow the new domain"
+    wait_for 30 "lpar's record of $name at domain $id2" record_is "$name" "$id2" ||
+        fail "$type: lpar's record does not follow the new domain"
     lpar list | grep -q "^$name .* shared .*80%" || fail "$type: the restarted partition lost its share"
     wait_ready "$name" 2 $BOOT || fail "$type: the guest did not come up again after reboot"
 
@@ -149,7 +122,7 @@ done
 # emulation fault; Xen then reboots it, which on_reboot = "destroy" here
 # would take for the test's reboot).
 name=life-def
-must lpar define "$(mkcfg $name pv 'on_reboot = "destroy"')"
+must lpar define "$(mkcfg $name pv on_reboot='"destroy"')"
 lpar list --all | tee "$OUT/list-all.txt"
 grep -q "^$name .*defined" "$OUT/list-all.txt" || fail "list --all does not show the defined partition"
 must lpar start $name
@@ -158,18 +131,19 @@ id1=$(domid $name)
 lpar list --all | grep -q "^$name .*defined" && fail "running partition still listed as only defined"
 wait_ready $name 1 $BOOT || fail "def: the guest did not come up"
 
-must lpar define "$(mkcfg $name pv 'on_reboot = "restart"')"
+must lpar define "$(mkcfg $name pv on_reboot='"restart"')"
 must lpar reboot $name
-id2=$(wait_new_domid $name "$id1" 60) || fail "def: not restarted although the definition now says on_reboot = restart"
+wait_for 60 "$name restarted" new_domid $name "$id1" ||
+    fail "def: not restarted although the definition now says on_reboot = restart"
+id2=$new_id
 log "def: restarted as domain $id2, as the definition says"
 wait_ready $name 2 $BOOT || fail "def: the guest did not come up again"
 
-must lpar define "$(mkcfg $name pv 'on_reboot = "destroy"')"
+must lpar define "$(mkcfg $name pv on_reboot='"destroy"')"
 must lpar reboot $name
 wait_domain_gone $name 60 || fail "def: still there although the definition now says on_reboot = destroy"
-i=0
-while [ -e "/var/lib/lpar/run/$name.json" ] && [ $i -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
-[ -e "/var/lib/lpar/run/$name.json" ] && fail "def: record left after the reboot destroyed it"
+wait_for 10 "lpar's record of $name removed" no_record $name ||
+    fail "def: record left after the reboot destroyed it"
 log "def: destroyed on reboot, as the definition says"
 lpar list --all | grep -q "^$name .*defined" || fail "def: no longer listed as defined"
 

@@ -10,9 +10,10 @@
 # under QEMU TCG, the PVH guest triple-faults now and then with Xen's own
 # state in its save area (an emulation fault, not the guest's); one at a
 # time also keeps each partition's overhead free of the other's.
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed (lab/run --install-root, or scripts/demo)"
+require_cmd lpar
 # The dedicated CPU: the host's last one (Pool-0 keeps the others).
 cpu=$(( $(xl_info_field nr_cpus) - 1 ))
 [ "$cpu" -ge 1 ] || fail "a dedicated partition needs a host with 2 CPUs or more"
@@ -21,41 +22,21 @@ cpu=$(( $(xl_info_field nr_cpus) - 1 ))
 # In the lab the kernel's xen-blkback gives way to it and comes back
 # afterwards; on a host (scripts/demo --host) a running lpar-blkback is
 # used, and if the kernel's backend is busy the partitions go without.
-bb=
-blk_restore=no
-blk_setup() {
-    if [ ! -x /etc/xen/scripts/lpar-blkback ]; then
-        log "no /etc/xen/scripts/lpar-blkback (make install): partitions without disks"
-        return 1
-    fi
-    pidof lpar-blkback >/dev/null && { log "using the lpar-blkback running here"; return 0; }
-    if [ -d /sys/module/xen_blkback ]; then
-        rmmod xen-blkback 2>/dev/null || {
-            log "the kernel's xen-blkback is in use here: partitions without disks"
-            return 1
-        }
-        blk_restore=yes
-    fi
-    lpar-blkback >"$OUT/lpar-blkback.log" 2>&1 &
-    bb=$!
-    sleep 1
-    kill -0 $bb 2>/dev/null || { bb=; log "lpar-blkback did not start (lpar-blkback.log)"; return 1; }
-}
-blk_finish() {
-    [ -n "$bb" ] && kill $bb 2>/dev/null && wait $bb 2>/dev/null
-    bb=
-    [ $blk_restore = yes ] && modprobe xen-blkback
-    blk_restore=no
-    rm -f /tmp/demo-pv.img /tmp/demo-pvh.img
-}
-trap blk_finish EXIT
-trap 'blk_finish; exit 143' TERM
+demo_images() { rm -f /tmp/demo-pv.img /tmp/demo-pvh.img; }
+cleanup_add demo_images
 disks=no
-if blk_setup; then
+if [ ! -x /etc/xen/scripts/lpar-blkback ]; then
+    log "no /etc/xen/scripts/lpar-blkback (make install): partitions without disks"
+elif pidof lpar-blkback >/dev/null; then
+    log "using the lpar-blkback running here"
     disks=yes
-elif [ "$LAB" = /lab ]; then
-    fail "lpar-blkback could not serve the demo's disks in the lab"
+elif [ "$LAB" = /lab ] || rmmod xen-blkback 2>/dev/null || [ ! -d /sys/module/xen_blkback ]; then
+    blkback_start
+    disks=yes
+else
+    log "the kernel's xen-blkback is in use here: partitions without disks"
 fi
+[ $disks = yes ] || [ "$LAB" != /lab ] || fail "lpar-blkback could not serve the demo's disks in the lab"
 
 show_partition() { # NAME: how lpar and xl see it while it runs
     {
@@ -74,7 +55,7 @@ CREATE_HOOK=show_partition
 # and the daemon's counters), in the lines lab/run shows of a failure.
 disk_report() { # NAME
     local id be fe
-    [ -n "$bb" ] || return 0
+    [ $disks = yes ] || return 0
     id=$(domid "$1") || return 0
     be=$(xenstore-read "/local/domain/0/backend/vbd/$id/51712/state" 2>/dev/null)
     fe=$(xenstore-read "/local/domain/$id/device/vbd/51712/state" 2>/dev/null)
@@ -84,8 +65,6 @@ disk_report() { # NAME
 STUCK_HOOK=disk_report
 
 trace_start "$OUT/trace.bin"
-sleep 1
-kill -0 "$TRACE_PID" 2>/dev/null || fail "xentrace exited at once"
 
 rc=0
 names=""
@@ -94,12 +73,15 @@ for type in pv pvh; do
 	disk=
 	if [ $disks = yes ]; then
 		dd if=/dev/zero of=/tmp/$name.img bs=1M count=32 2>/dev/null
+		# (the quotes are xl's: one guest_cfg argument, one xl line)
+		# shellcheck disable=SC2089
 		disk="disk=[ \"format=raw, vdev=xvda, access=rw, script=lpar-blkback, target=/tmp/$name.img\" ]"
 	fi
 	# Waits: on an idle 2-core host the PV partition takes about 45 s,
 	# the PVH one (TCG's slowest guest type, at half a CPU, traced)
 	# about 110 s; CI's machines ran the lab 1.5 times slower, and one
 	# ran out of 210 s for the PVH partition.
+	# shellcheck disable=SC2090
 	case $type in
 	pv)  tmo=240; cfg=$(guest_cfg "$name" pv workload=demo cpu_mode='"dedicated"' cpus="\"$cpu\"" ${disk:+"$disk"}) ;;
 	pvh) tmo=420; cfg=$(guest_cfg "$name" pvh workload=demo cpu_mode='"shared"' cpu_share=50 ${disk:+"$disk"}) ;;
@@ -107,8 +89,8 @@ for type in pv pvh; do
 	if lpar_create_and_wait "$cfg" $tmo "$OUT/$name.console.log"; then
 		log "$name (d$LAST_DOMID) finished its workload"
 		if [ $disks = yes ]; then
-			sum=$(grep -a "^LAB-DEMO disk md5=" "$OUT/$name.console.log" | tr -d '\r' | sed 's/.*md5=\([0-9a-f]*\) .*/\1/')
-			img=$(dd if=/tmp/$name.img bs=1M count=8 2>/dev/null | md5sum | cut -d' ' -f1)
+			sum=$(con_value "$OUT/$name.console.log" "LAB-DEMO disk md5=" md5)
+			img=$(md5_of /tmp/$name.img 1M 0 8)
 			if [ -n "$sum" ] && [ "$sum" = "$img" ]; then
 				log "$name's disk on lpar-blkback: 8 MiB written, flushed, read back; the image holds it (md5 $img)"
 			else
@@ -129,12 +111,9 @@ trace_stop || fail "xentrace failed"
 grep -q "^demo-pv .*dedicated" "$OUT/partitions.txt" || fail "lpar list did not show demo-pv as dedicated"
 grep -q "^demo-pvh .*shared *50%" "$OUT/partitions.txt" || fail "lpar list did not show demo-pvh with a 50% share"
 # lpar's monitor gives the dedicated CPU back when the partition is gone
-i=0
-while xl cpupool-list | grep -q "lpar-demo-pv"; do
-	[ $i -lt 30 ] || fail "demo-pv's pool is still there 30 s after it powered off"
-	sleep 1; i=$((i + 1))
-done
+pool_gone() { ! xl cpupool-list | grep -q "lpar-demo-pv"; }
+must_wait 30 "demo-pv's pool given back" pool_gone
 log "trace: $(wc -c <"$OUT/trace.bin") bytes"
-if [ -n "$bb" ]; then
-	grep "done: " "$OUT/lpar-blkback.log" | sed 's/.*info: /lpar-blkback: /' | while read -r l; do log "$l"; done
+if [ $disks = yes ] && [ -n "${BLKBACK_PID:-}" ]; then
+	grep "done: " "$BLKBACK_LOG" | sed 's/.*info: /lpar-blkback: /' | while read -r l; do log "$l"; done
 fi

@@ -2,6 +2,7 @@
 # description: a PV domU boots, runs the default workload, powers off
 # machine: plain
 # timeout: 300
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 cfg=$(guest_cfg pv-guest pv)

@@ -3,13 +3,10 @@
 # machine: plain
 # timeout: 600
 # manual: a measurement (47 partition creates under TCG, 4 to 7 minutes), not a test; bench/toolstack runs it
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
-command -v lpar >/dev/null || fail "lpar is not installed in dom0 (lab/run --install-root)"
-# lpar's log (libxl's verbose log and the monitor's notes) comes back in $OUT
-save_lpar_log() { cp /var/log/lpar/lpar.log "$OUT/lpar.log" 2>/dev/null || true; }
-trap save_lpar_log EXIT
-trap 'save_lpar_log; exit 143' TERM
+require_cmd lpar
 N=15
 # PV: under QEMU TCG a PVH guest now and then triple-faults while it boots
 # (an emulation fault, Xen's own state in its save area); Xen then reboots
@@ -27,8 +24,6 @@ memory = 128
 tsc_mode = "native"
 vcpus = 1
 CFG
-# centiseconds since boot
-now_cs() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}"; }
 # TOOL: seconds*100 from the create command to the domain running
 # (exists, not paused per xl list).
 one() { # TOOL CFG
@@ -39,7 +34,7 @@ one() { # TOOL CFG
         st=$(xl list bench 2>/dev/null | awk 'NR == 2 { print $5 }')
         case $st in ??p*|"") ;; *) break ;; esac
         [ $(( $(now_cs) - t0 )) -lt 6000 ] || { echo "bench not running 60 s after $1 create" >&2; return 1; }
-        sleep 0.05
+        command sleep 0.05   # (the measurement's own clock)
     done
     t1=$(now_cs)
     echo $((t1 - t0))

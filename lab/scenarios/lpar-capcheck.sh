@@ -3,6 +3,7 @@
 # machine: plain
 # timeout: 900
 # manual: measures the scheduler for lpar-shares, to compare an idle host with a loaded one
+# shellcheck source=../dom0/lib.sh
 . "$LAB/lib.sh"
 
 # Always passes unless something breaks: it reports numbers (caps.txt) for
@@ -15,13 +16,6 @@ case $sched in
     credit) setcap() { must xl sched-credit -d "$1" -c "$2"; } ;;
     *) fail "no cap in scheduler $sched" ;;
 esac
-cleanup() {
-    for f in "$XEN_CONSOLE_LOG_DIR"/guest-cap*.log; do
-        [ -f "$f" ] && cp "$f" "$OUT/console-${f##*/guest-}"
-    done
-}
-trap cleanup EXIT
-trap 'cleanup; exit 143' TERM
 
 busy() { # NAME: a PV guest whose PID 1 is a shell busy loop
     cat >"$OUT/$1.cfg" <<CFG
@@ -38,31 +32,14 @@ CFG
     must xl create "$OUT/$1.cfg"
 }
 wait_busy() { # NAME
-    local i=0 f=$XEN_CONSOLE_LOG_DIR/guest-$1.log
-    until [ -f "$f" ] && grep -a -v -i 'command line' "$f" | grep -a -q LPAR-GUEST-BUSY; do
-        [ $i -lt 300 ] || fail "$1 did not boot"
-        sleep 1; i=$((i + 1))
-    done
-    log "$1 busy after ${i}s"
-}
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-# One sample: "NAME CPU-SECONDS" for every domain from one xl list, and
-# "time T" at the middle of it.
-sample() { # FILE
-    local u0 u1
-    u0=$(uptime_s)
-    xl list >"$1.xl"
-    u1=$(uptime_s)
-    awk -v u0="$u0" -v u1="$u1" 'NR > 1 { print $1, $6 } END { printf "time %.3f\n", (u0 + u1) / 2 }' \
-        "$1.xl" >"$1"
-    rm -f "$1.xl"
+    wait_con "$(guest_log "$1")" LPAR-GUEST-BUSY 300 "$1 busy" "$1"
 }
 measure() { # LABEL NAME...: percent of one CPU per domain over INTERVAL
     local label=$1
     shift
-    sample "$OUT/.c0"
+    cpu_sample "$OUT/.c0"
     sleep "$INTERVAL"
-    sample "$OUT/.c1"
+    cpu_sample "$OUT/.c1"
     awk -v names="$* Domain-0" -v l="$label" -v s="$sched" '
         BEGIN { n = split(names, want, " ") }
         NR == FNR { a[$1] = $2; next }
