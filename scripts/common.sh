@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Sourced by scripts/test and scripts/demo: the Debian 12 packages xenlpar
 # needs and their idempotent apt-get install, and the out-of-tree build.
 
 # Build: compiler, autotools, and the libraries configure checks for.
 XLP_BUILD_PKGS="gcc make autoconf automake pkg-config libc6-dev
  libxen-dev libcunit1-dev liburing-dev libjson-c-dev liblzma-dev zlib1g-dev
- clang libclang-rt-14-dev gcc-multilib"
+ clang libclang-rt-14-dev gcc-multilib shellcheck dash"
 # Lab: Xen and the dom0 are fetched by lab/fetch with apt-get download;
 # these are what runs on the host around them.
 XLP_LAB_PKGS="qemu-system-x86 qemu-system-data busybox-static cpio kmod xz-utils gzip
