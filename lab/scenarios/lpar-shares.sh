@@ -7,7 +7,7 @@
 . "$LAB/lib.sh"
 
 require_cmd lpar
-INTERVAL=20     # seconds of each measurement of a share (2000 of credit2's
+INTERVAL=15     # seconds of each measurement of a share (1500 of credit2's
                 # 10 ms periods)
 LONE=10         # seconds of the measurement of borrowing (60% wanted, 99% seen)
 TOL=5           # points of one CPU the measured use may differ from the share
