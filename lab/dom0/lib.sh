@@ -81,6 +81,37 @@ sleep() {
     _lab_waited "$t0"
 }
 
+# --- solo scenarios: measure with nothing else on the host ---------------
+# A '# solo:' scenario boots its guests while the lab's last lanes still
+# run (boots are not what it measures), then calls solo_wait before it
+# measures: it returns once nothing else runs on the host. At once outside
+# the lab, or when the runner holds nothing (LAB_HOLD_CTL unset: lab/run
+# ran no other lane). The runner's clock for the scenario stops meanwhile
+# ($LAB_HELD_FLAG), and the hold is left out of its time. lab/run writes
+# "GO" on the second sector of the control disk $LAB_HOLD_CTL.
+solo_wait() {
+    local t0 line held flag=${LAB_HELD_FLAG:-$OUT/.lab-held}
+    [ -n "${LAB_HOLD_CTL:-}" ] && [ -z "${_lab_solo_go:-}" ] || return 0
+    t0=$(now_cs)
+    : >"$flag"
+    echo "@@LAB HOLD @@" >>"${LAB_CONSOLE:-/dev/console}"
+    log "waiting until nothing else runs on the host"
+    while :; do
+        # (past the page cache, which would keep the first read; a file
+        # on a tmpfs, in lab/tests, has no O_DIRECT)
+        line=$({ dd if="$LAB_HOLD_CTL" bs=512 skip=1 count=1 iflag=direct 2>/dev/null ||
+                 dd if="$LAB_HOLD_CTL" bs=512 skip=1 count=1 2>/dev/null; } | tr -d '\000')
+        case $line in GO*) break ;; esac
+        _lab_nap 1
+    done
+    _lab_solo_go=1
+    echo "held $t0 $(now_cs)" >>"$_lab_timing"
+    rm -f "$flag"
+    held=$(secs_since "$t0")
+    echo "@@LAB GO held=$held @@" >>"${LAB_CONSOLE:-/dev/console}"
+    log "nothing else runs on the host now (held $held s)"
+}
+
 # --- messages and checks ---------------------------------------------------
 log() {
     local up

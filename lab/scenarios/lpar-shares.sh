@@ -57,6 +57,9 @@ sched_params() { # NAME: the scheduler's weight and cap for NAME, from xl
 : >"$OUT/measure.txt"
 log "scheduler: $sched"
 
+# Everything but the measurements may share the host with the lab's other
+# lanes: the partitions boot, get to their busy loops and are paused;
+# solo_wait then returns when nothing else runs, and they go on.
 # --- two capped partitions, 30% and 60% ----------------------------------
 must lpar create "$(mkcfg sh30 30)"
 must lpar create "$(mkcfg sh60 60)"
@@ -65,8 +68,27 @@ lpar list | tee "$OUT/list.txt"
 lpar info | tee "$OUT/info.txt"
 grep -q "90% of 200%" "$OUT/info.txt" || fail "lpar info does not show 90% of 200% committed"
 log "sh30: $(sched_params sh30); sh60: $(sched_params sh60)"
-wait_busy sh30
-wait_busy sh60
+
+# --- admission control: 90 committed of 200; 120 more does not fit -------
+if lpar create "$(mkcfg big 120 vcpus=2)" 2>"$OUT/refuse.txt"; then fail "admitted 210% on 2 CPUs"; fi
+cat "$OUT/refuse.txt"
+grep -q "does not fit" "$OUT/refuse.txt" || fail "wrong refusal text"
+domain_exists big && fail "refused partition exists"
+if lpar share sh30 150 2>"$OUT/refuse-share.txt"; then fail "share 150 accepted for 1 vCPU"; fi
+cat "$OUT/refuse-share.txt"
+
+# The lone uncapped partition of the last measurement boots now too.
+must lpar create "$(mkcfg lone 30 cpu_capped=0)"
+log "lone: $(sched_params lone)"
+for n in lone sh60 sh30; do
+    wait_busy $n
+    must lpar pause $n
+done
+domain_state sh30 | grep -q p || fail "lpar pause left sh30 running ($(domain_state sh30))"
+solo_wait
+
+must lpar unpause sh30
+must lpar unpause sh60
 sleep 2
 measure shares $INTERVAL sh30 sh60 >"$OUT/measure-30-60.txt"
 cat "$OUT/measure-30-60.txt"
@@ -76,14 +98,6 @@ log "$sched: sh30 $p30%, sh60 $p60%; ratio $(awk -v a="$p30" -v b="$p60" 'BEGIN 
 within "$p30" 30 $TOL || fail "sh30 got $p30% of a CPU, not 30 +- $TOL"
 within "$p60" 60 $TOL || fail "sh60 got $p60% of a CPU, not 60 +- $TOL"
 log "capped shares held: sh30 $p30%, sh60 $p60%"
-
-# --- admission control: 90 committed of 200; 120 more does not fit -------
-if lpar create "$(mkcfg big 120 vcpus=2)" 2>"$OUT/refuse.txt"; then fail "admitted 210% on 2 CPUs"; fi
-cat "$OUT/refuse.txt"
-grep -q "does not fit" "$OUT/refuse.txt" || fail "wrong refusal text"
-domain_exists big && fail "refused partition exists"
-if lpar share sh30 150 2>"$OUT/refuse-share.txt"; then fail "share 150 accepted for 1 vCPU"; fi
-cat "$OUT/refuse-share.txt"
 
 # --- live change: sh30 -> 45 ---------------------------------------------
 must lpar share sh30 45
@@ -99,9 +113,7 @@ must lpar destroy sh30
 must lpar destroy sh60
 
 # --- a lone busy uncapped partition borrows idle time beyond its share ---
-must lpar create "$(mkcfg lone 30 cpu_capped=0)"
-log "lone: $(sched_params lone)"
-wait_busy lone
+must lpar unpause lone
 sleep 2
 measure lone $LONE lone >"$OUT/measure-lone.txt"
 cat "$OUT/measure-lone.txt"

@@ -61,6 +61,22 @@ printf 'boot\r\n' >live.log
 check "wait_con: a line appended later, matched by pattern" eval 'wait_con live.log "LAB-DISK xvdb *md5=cafe" 5 "xvdb" >/dev/null'
 check "wait_con: fails the scenario on timeout" eval '! (wait_con live.log LAB-NEVER 1 never) >/dev/null 2>&1'
 
+# --- solo_wait: the hold for the other lanes ---------------------------------------
+: >"$OUT/.lab-timing"
+check "solo_wait: at once when nothing holds it" eval 'solo_wait && [ ! -s "$OUT/.lab-timing" ]'
+truncate -s 4096 ctl.img
+( command sleep 0.5; [ -e held ] && echo "flag set while held" >seen
+  printf '%-511s\n' GO | dd of=ctl.img bs=512 seek=1 conv=notrunc status=none ) &
+t0=$(now_cs)
+LAB_HOLD_CTL=ctl.img LAB_HELD_FLAG=held LAB_CONSOLE=console.txt solo_wait >/dev/null
+check "solo_wait: waits for GO on the second sector, with the flag set" \
+    eval '[ $(( $(now_cs) - t0 )) -ge 49 ] && [ -e seen ] && [ ! -e held ]'
+check "solo_wait: says HOLD and GO on the console" \
+    eq "$(sed 's/held=[0-9.]*/held=S/' console.txt | tr '\n' ' ')" "@@LAB HOLD @@ @@LAB GO held=S @@ "
+check "solo_wait: notes the hold as held, not as a wait" \
+    eval 'grep -q "^held [0-9]* [0-9]*$" "$OUT/.lab-timing" && ! grep -q "^wait " "$OUT/.lab-timing"'
+check "solo_wait: once only" eval 'LAB_HOLD_CTL=/nonexistent solo_wait'
+
 # --- the one clean-up --------------------------------------------------------------
 cat >clean.sh <<'SCEN'
 . "$LIB"
