@@ -90,20 +90,18 @@ sleep() {
 # ($LAB_HELD_FLAG), and the hold is left out of its time. lab/run writes
 # "GO" on the second sector of the control disk $LAB_HOLD_CTL.
 solo_wait() {
-    local t0 line held flag=${LAB_HELD_FLAG:-$OUT/.lab-held}
+    local t0 line held flag=${LAB_HELD_FLAG:-$OUT/.lab-held} direct=
     [ -n "${LAB_HOLD_CTL:-}" ] && [ -z "${_lab_solo_go:-}" ] || return 0
+    # (past the page cache, which would keep the first read; a plain file,
+    # in lab/tests, is read as it is: a tmpfs has no O_DIRECT)
+    [ ! -b "$LAB_HOLD_CTL" ] || direct=iflag=direct
     t0=$(now_cs)
     : >"$flag"
     echo "@@LAB HOLD @@" >>"${LAB_CONSOLE:-/dev/console}"
     log "waiting until nothing else runs on the host"
     while :; do
-        # (past the page cache, which would keep the first read; a plain
-        # file, in lab/tests, is read as it is: a tmpfs has no O_DIRECT)
-        if [ -b "$LAB_HOLD_CTL" ]; then
-            line=$(dd if="$LAB_HOLD_CTL" bs=512 skip=1 count=1 iflag=direct 2>/dev/null | tr -d '\000')
-        else
-            line=$(dd if="$LAB_HOLD_CTL" bs=512 skip=1 count=1 2>/dev/null | tr -d '\000')
-        fi
+        # shellcheck disable=SC2086  # no word, or iflag=direct
+        line=$(dd if="$LAB_HOLD_CTL" bs=512 skip=1 count=1 $direct 2>/dev/null | tr -d '\000')
         case $line in GO*) break ;; esac
         _lab_nap 1
     done

@@ -28,10 +28,10 @@ mkcfg() { # NAME SHARE [KEY=VALUE...]
 pause_busy() {
     local n rest=""
     for n in $to_pause; do
-        domain_exists "$n" || fail "$n is gone before its busy loop ran (see $(guest_log "$n"))"
         if con_line "$(guest_log "$n")" LPAR-GUEST-BUSY >/dev/null; then
             must lpar pause "$n"
         else
+            domain_exists "$n" || fail "$n is gone before its busy loop ran (see $(guest_log "$n"))"
             rest="$rest $n"
         fi
     done
